@@ -83,6 +83,13 @@ starter files, and grade your work:
 	})
 	root.AddCommand(
 		newVersionCmd(app),
+		newGradeCmd(app),
+		newStartCmd(app),
+		newListCmd(app),
+		newHintCmd(app),
+		newResetCmd(app),
+		newSolutionCmd(app),
+		newInitCmd(app),
 	)
 	return root
 }

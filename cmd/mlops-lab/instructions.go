@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/charmbracelet/glamour"
+	"github.com/mattn/go-isatty"
+
+	"github.com/mlops-lab/mlops-lab/internal/labs"
+)
+
+// printInstructions shows the lab's README: rendered for a terminal, or as
+// the Markdown itself when the output is a file or a pipe.
+func printInstructions(app *App, cat *labs.Catalogue, lab *labs.Lab, labDir string) {
+	readme, err := os.ReadFile(labDir + "/README.md")
+	if err != nil {
+		// The learner's copy may be gone; the binary carries the original.
+		if readme, err = cat.README(lab); err != nil {
+			fmt.Fprintf(app.Err, "warning: %s has no README: %v\n", lab.ID, err)
+			return
+		}
+	}
+	fmt.Fprintf(app.Out, "\ninstructions: %s/README.md\n\n", labDir)
+	if f, ok := app.Out.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		r, err := glamour.NewTermRenderer(glamour.WithAutoStyle(), glamour.WithWordWrap(100))
+		if err == nil {
+			if out, err := r.RenderBytes(readme); err == nil {
+				app.Out.Write(out)
+				return
+			}
+		}
+	}
+	app.Out.Write(readme)
+}

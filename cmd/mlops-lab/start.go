@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlops-lab/mlops-lab/internal/env"
+	"github.com/mlops-lab/mlops-lab/internal/labs"
+)
+
+// defaultKafkaPort is where the embedded broker listens when it is free, so
+// that tools pointed at Kafka's usual address just work.
+const defaultKafkaPort = "9092"
+
+type startOptions struct {
+	lab          string
+	kafkaListen  string
+	noDatagen    bool
+	instructions bool
+	env          envFlags
+}
+
+func newStartCmd(app *App) *cobra.Command {
+	opts := &startOptions{}
+	cmd := &cobra.Command{
+		Use:   "start LAB",
+		Short: "Start a lab's environment (Kafka, ksqlDB, data generators) and show its instructions",
+		Long: `Start brings up the lab's environment, creates its topics, starts its data
+generators, prints the connection details and the lab's instructions, and
+keeps running until Ctrl+C. While it runs, grade, topic and ksql in this
+workspace use it.
+
+It prints "kafka: HOST:PORT" once the broker accepts connections, and
+"ksql: URL" once the ksqlDB endpoint answers (labs that use ksqlDB), and records
+the environment in .mlops-lab/env.json.`,
+		Example: `  mlops-lab start lab1
+  mlops-lab start lab1 --runtime docker
+  mlops-lab start lab1 --bootstrap localhost:9092
+  mlops-lab start lab1 --data-dir .mlops-lab/data   # keep topics across restarts`,
+		Args:              exactArgs(1, "name the lab to start, e.g. `mlops-lab start lab1` (see `mlops-lab list`)"),
+		ValidArgsFunction: completeLabs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.lab = args[0]
+			return runStart(cmd.Context(), app, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.kafkaListen, "kafka-listen", "", "embedded broker's listen address (default 127.0.0.1:9092, or a free port when 9092 is taken)")
+	f.StringVar(&opts.env.dataDir, "data-dir", "", "embedded runtime: keep topics, offsets and groups in this folder across restarts")
+	f.BoolVar(&opts.noDatagen, "no-datagen", false, "do not start the lab's data generators")
+	f.BoolVar(&opts.instructions, "instructions", true, "print the lab's instructions")
+	opts.env.register(cmd)
+	return cmd
+}
+
+func runStart(ctx context.Context, app *App, opts *startOptions) error {
+	started := time.Now()
+	cat, err := labs.Default()
+	if err != nil {
+		return err
+	}
+	lab, err := cat.Find(opts.lab)
+	if err != nil {
+		return err
+	}
+	ws, err := app.workspace()
+	if err != nil {
+		return err
+	}
+	if rec, err := env.LiveRecord(ws); err == nil {
+		return fmt.Errorf("an environment for %s already runs in this workspace (pid %d, kafka %s): stop it with Ctrl+C in its terminal (or `kill %d`) first", rec.Lab, rec.PID, rec.Bootstrap, rec.PID)
+	} else if !errors.Is(err, env.ErrNoRecord) {
+		fmt.Fprintf(app.Err, "warning: %v; replacing it\n", err)
+	}
+
+	runtime, spec := opts.env.spec(env.Needs{Kafka: true, KSQL: lab.NeedsKSQL()})
+	spec.Topics = lab.Topics
+	spec.Progress = app.Err
+	if runtime == env.Embedded {
+		spec.KafkaListen = opts.kafkaListen
+		if spec.KafkaListen == "" {
+			spec.KafkaListen = embeddedListenAddr()
+		}
+		if spec.DataDir != "" {
+			if spec.DataDir, err = filepath.Abs(spec.DataDir); err != nil {
+				return err
+			}
+		}
+	}
+	environment, err := env.Start(ctx, runtime, spec)
+	if err != nil {
+		return err
+	}
+	// However start ends, stop what it started and remove the record within
+	// the 5 seconds a supervisor gives us after SIGTERM.
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+		defer cancel()
+		env.RemoveRecord(ws, os.Getpid())
+		_ = environment.Close(closeCtx)
+	}()
+
+	fmt.Fprintf(app.Out, "kafka: %s\n", environment.Bootstrap())
+	if environment.KsqlURL() != "" {
+		fmt.Fprintf(app.Out, "ksql: %s\n", environment.KsqlURL())
+	}
+	rec := env.Record{
+		Runtime:   environment.Runtime(),
+		Bootstrap: environment.Bootstrap(),
+		KsqlURL:   environment.KsqlURL(),
+		Lab:       lab.ID,
+		PID:       os.Getpid(),
+		Started:   time.Now().UTC(),
+	}
+	if err := env.WriteRecord(ws, rec); err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Err, "%s environment ready in %v (runtime %s)\n", lab.ID, time.Since(started).Round(time.Millisecond), environment.Runtime())
+
+	var generators sync.WaitGroup
+	genCtx, stopGenerators := context.WithCancel(ctx)
+	if !opts.noDatagen {
+		for _, g := range lab.Datagen {
+			generators.Add(1)
+			go func() {
+				defer generators.Done()
+				if err := runLabGenerator(genCtx, environment.Bootstrap(), g); err != nil && genCtx.Err() == nil {
+					fmt.Fprintf(app.Err, "warning: data generator %s on topic %s stopped: %v\n", g.Name, g.Topic, err)
+				}
+			}()
+			fmt.Fprintf(app.Err, "datagen: %s -> topic %s at %g records/s\n", g.Name, g.Topic, g.Rate)
+		}
+	}
+	if opts.instructions {
+		printInstructions(app, cat, lab, ws.LabDir(lab.Folder))
+	}
+	fmt.Fprintf(app.Err, "\n%s is running. Grade with `mlops-lab grade %s`; press Ctrl+C to stop.\n", lab.ID, lab.ID)
+
+	<-ctx.Done()
+	fmt.Fprintln(app.Err, "\nstopping ...")
+	stopGenerators()
+	generators.Wait()
+	return nil
+}
+
+// embeddedListenAddr prefers Kafka's usual port and falls back to any free
+// one, so a second course workspace (or a real Kafka) does not stop a lab.
+func embeddedListenAddr() string {
+	addr := net.JoinHostPort("127.0.0.1", defaultKafkaPort)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "127.0.0.1:0"
+	}
+	ln.Close()
+	return addr
+}
