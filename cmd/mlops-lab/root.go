@@ -23,6 +23,9 @@ type App struct {
 	Err io.Writer
 	// Dir is the folder commands act in; the process's working folder when empty.
 	Dir string
+	// Context, when set, is the base context of commands (tests cancel it to
+	// stand in for Ctrl+C); SIGINT and SIGTERM cancel it too.
+	Context context.Context
 }
 
 // exitError carries a specific exit status (grade uses 1 for failed tests and
@@ -41,7 +44,11 @@ func silentExit(code int) error { return &exitError{code: code} }
 
 // Run executes the command line and returns the process exit status.
 func (a *App) Run(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	base := a.Context
+	if base == nil {
+		base = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(base, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := newRootCmd(a)
 	root.SetArgs(args)

@@ -124,6 +124,19 @@ func score(result *TestResult, exec *testjson.Execution, ex labs.Exercise) {
 		result.Score = round2(result.MaxScore * float64(passedSubs) / float64(totalSubs))
 	}
 	result.Message = failureOutput(pkg, failed, exec)
+	// A test that hangs until -test.timeout, or crashes the process, leaves
+	// its story in the package's own output rather than the test's.
+	pkgOut := strings.Join(pkg.OutputLines(testjson.TestCase{}), "")
+	if i := strings.Index(pkgOut, "panic: test timed out after "); i >= 0 {
+		after := strings.Fields(pkgOut[i+len("panic: test timed out after "):])
+		limit := "its deadline"
+		if len(after) > 0 {
+			limit = after[0]
+		}
+		result.Message = strings.TrimSpace(result.Message + "\ntimed out after " + limit + ": is something waiting forever (a channel nobody writes, a read without a deadline, a loop without a way out)?")
+	} else if result.Message == "" {
+		result.Message = trimLines(strings.TrimSpace(pkgOut), 30)
+	}
 }
 
 // noise are the lines test2json passes through that say nothing to a learner.

@@ -1,0 +1,304 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mlops-lab/mlops-lab/internal/env"
+	"github.com/mlops-lab/mlops-lab/internal/workspace"
+)
+
+// syncBuffer is a bytes.Buffer safe for a command writing while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// runCLI runs the CLI in dir and returns its exit status and outputs.
+func runCLI(t *testing.T, dir string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut syncBuffer
+	app := &App{In: strings.NewReader(stdin), Out: &out, Err: &errOut, Dir: dir}
+	code := app.Run(args)
+	return code, out.String(), errOut.String()
+}
+
+// newWorkspace writes a course workspace with `init` (no go mod tidy: these
+// tests compile nothing in it).
+func newWorkspace(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "course")
+	repo, err := workspace.Find(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, ".", "", "init", dir, "--skip-tidy", "--replace", repo.Root)
+	if code != 0 {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errOut)
+	}
+	return dir
+}
+
+func TestBadInputGetsOneLineErrors(t *testing.T) {
+	ws := newWorkspace(t)
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"start", "lab42"}, 1, `no lab named "lab42"; the labs are: lab1`},
+		{[]string{"start", "../../etc"}, 1, "the labs are"},
+		{[]string{"start"}, 1, "name the lab to start"},
+		{[]string{"grade", "lab42"}, 2, `no lab named "lab42"`},
+		{[]string{"grade"}, 2, "or use --all"},
+		{[]string{"grade", "lab1", "--format", "yaml"}, 2, "use text, json or junit"},
+		{[]string{"grade", "lab1", "--exercise", "99"}, 2, "has no exercise"},
+		{[]string{"start", "lab1", "--runtime", "podman"}, 1, "use embedded, docker or external"},
+		{[]string{"start", "lab1", "--kafka-listen", "127.0.0.1:99999"}, 1, "port must be a number from 0 to 65535"},
+		{[]string{"hint", "lab1", "nope"}, 1, "has no exercise"},
+		{[]string{"solution", "lab1", "nope.go"}, 1, "has no file"},
+		{[]string{"grade", "--bogus"}, 1, "unknown flag: --bogus"},
+	}
+	for _, c := range cases {
+		code, _, errOut := runCLI(t, ws, "", c.args...)
+		if code != c.code || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: want exit %d and %q, got exit %d: %q", c.args, c.code, c.want, code, errOut)
+		}
+		if strings.Count(strings.TrimSpace(errOut), "\n") > 0 || strings.Contains(errOut, "goroutine ") {
+			t.Errorf("%v: want a one-line error, got %q", c.args, errOut)
+		}
+	}
+}
+
+func TestOutsideWorkspace(t *testing.T) {
+	code, _, errOut := runCLI(t, t.TempDir(), "", "start", "lab1")
+	if code != 1 || !strings.Contains(errOut, "mlops-lab init") {
+		t.Errorf("start outside a workspace: want advice to run init, got %d %q", code, errOut)
+	}
+}
+
+func TestStartRecordsEnvironmentAndCleansUp(t *testing.T) {
+	ws := newWorkspace(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	app := &App{In: strings.NewReader(""), Out: &out, Err: &errOut, Dir: ws, Context: ctx}
+	done := make(chan int, 1)
+	go func() { done <- app.Run([]string{"start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false"}) }()
+
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(out.String(), "kafka: ") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.HasPrefix(out.String(), "kafka: 127.0.0.1:") {
+		cancel()
+		t.Fatalf("start: want a first line `kafka: HOST:PORT`, got %q (stderr %q)", out.String(), errOut.String())
+	}
+	rec, err := env.LiveRecord(workspace.Workspace{Root: ws})
+	if err != nil {
+		t.Fatalf("env.json while running: %v", err)
+	}
+	bootstrap := strings.TrimSpace(strings.TrimPrefix(strings.SplitN(out.String(), "\n", 2)[0], "kafka: "))
+	if rec.Runtime != "embedded" || rec.Bootstrap != bootstrap || rec.Lab != "lab1" || rec.PID != os.Getpid() {
+		t.Errorf("env.json: got %+v, want embedded lab1 at %s, pid %d", rec, bootstrap, os.Getpid())
+	}
+
+	// A second start in the same workspace is refused while the first runs.
+	code, _, errOut2 := runCLI(t, ws, "", "start", "lab1", "--kafka-listen", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(errOut2, "already runs in this workspace") {
+		t.Errorf("second start: want a refusal, got %d %q", code, errOut2)
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("start after Ctrl+C: want exit 0, got %d (%s)", code, errOut.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("start did not stop within 5 seconds of Ctrl+C")
+	}
+	if _, err := os.Stat(filepath.Join(ws, ".mlops-lab", "env.json")); !os.IsNotExist(err) {
+		t.Errorf("env.json should be removed after start stops")
+	}
+}
+
+func TestStartBusyPort(t *testing.T) {
+	ws := newWorkspace(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out syncBuffer
+	first := &App{In: strings.NewReader(""), Out: &out, Err: &bytes.Buffer{}, Dir: ws, Context: ctx}
+	done := make(chan int, 1)
+	go func() { done <- first.Run([]string{"start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false"}) }()
+	for !strings.Contains(out.String(), "kafka: ") {
+		time.Sleep(20 * time.Millisecond)
+	}
+	addr := strings.TrimSpace(strings.TrimPrefix(strings.SplitN(out.String(), "\n", 2)[0], "kafka: "))
+	other := newWorkspace(t)
+	code, _, errOut := runCLI(t, other, "", "start", "lab1", "--kafka-listen", addr)
+	if code != 1 || !strings.Contains(errOut, "address already in use") || !strings.Contains(errOut, addr) {
+		t.Errorf("busy port: want an error naming %s, got %d %q", addr, code, errOut)
+	}
+	cancel()
+	<-done
+}
+
+// TestStartSignals runs the real binary: SIGTERM and SIGINT end `start` with
+// exit status 0 within 5 seconds and remove the environment record.
+func TestStartSignals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "mlops-lab")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		ws := newWorkspace(t)
+		cmd := exec.Command(bin, "start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false")
+		cmd.Dir = ws
+		var out syncBuffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(15 * time.Second)
+		for !strings.Contains(out.String(), "is running") && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if _, err := os.Stat(filepath.Join(ws, ".mlops-lab", "env.json")); err != nil {
+			t.Fatalf("%v: env.json missing while running: %v\n%s", sig, err, out.String())
+		}
+		sent := time.Now()
+		_ = cmd.Process.Signal(sig)
+		waited := make(chan error, 1)
+		go func() { waited <- cmd.Wait() }()
+		select {
+		case err := <-waited:
+			if err != nil {
+				t.Errorf("%v: want exit 0, got %v\n%s", sig, err, out.String())
+			}
+			t.Logf("%v: stopped in %v", sig, time.Since(sent).Round(time.Millisecond))
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatalf("%v: still running 5 seconds later", sig)
+		}
+		if _, err := os.Stat(filepath.Join(ws, ".mlops-lab", "env.json")); !os.IsNotExist(err) {
+			t.Errorf("%v: env.json should be removed", sig)
+		}
+	}
+}
+
+func TestGradeUsesCorruptOrStaleEnvFile(t *testing.T) {
+	ws := newWorkspace(t)
+	state := filepath.Join(ws, ".mlops-lab")
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A record of a process that is gone: list says nothing is running.
+	stale, _ := json.Marshal(env.Record{Runtime: "embedded", Bootstrap: "127.0.0.1:1", Lab: "lab1", PID: 1 << 22})
+	if err := os.WriteFile(filepath.Join(state, "env.json"), stale, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, ws, "", "list")
+	if code != 0 || strings.Contains(out, "running") || errOut != "" {
+		t.Errorf("list with a stale env.json: got %d %q %q", code, out, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(state, "env.json"), []byte("{garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runCLI(t, ws, "", "list")
+	if code != 0 || !strings.Contains(errOut, "env.json is not valid JSON") {
+		t.Errorf("list with a corrupt env.json: want a warning naming it, got %d %q", code, errOut)
+	}
+}
+
+func TestResetAsksFirst(t *testing.T) {
+	ws := newWorkspace(t)
+	cat := filepath.Join(ws, "labs")
+	entries, _ := os.ReadDir(cat)
+	if len(entries) == 0 {
+		t.Fatal("init wrote no labs")
+	}
+	labDir := filepath.Join(cat, entries[0].Name())
+	readme := filepath.Join(labDir, "README.md")
+	original, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(readme, []byte("my notes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, ws, "n\n", "reset", "lab1")
+	if got, _ := os.ReadFile(readme); code != 0 || string(got) != "my notes" || !strings.Contains(out, "Nothing changed") {
+		t.Errorf("reset answered n: files must stay, got exit %d %q", code, out)
+	}
+	code, _, _ = runCLI(t, ws, "", "reset", "lab1") // no answer at all
+	if got, _ := os.ReadFile(readme); code != 0 || string(got) != "my notes" {
+		t.Errorf("reset with no answer must change nothing")
+	}
+	code, _, _ = runCLI(t, ws, "y\n", "reset", "lab1")
+	if got, _ := os.ReadFile(readme); code != 0 || !bytes.Equal(got, original) {
+		t.Errorf("reset answered y: want the starter README back")
+	}
+	if err := os.WriteFile(readme, []byte("again"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, _ = runCLI(t, ws, "", "reset", "lab1", "--yes")
+	if got, _ := os.ReadFile(readme); code != 0 || !bytes.Equal(got, original) {
+		t.Errorf("reset --yes: want the starter README back")
+	}
+}
+
+func TestHintRevealsStepByStep(t *testing.T) {
+	ws := newWorkspace(t)
+	_, first, _ := runCLI(t, ws, "", "hint", "lab1", "1")
+	_, second, _ := runCLI(t, ws, "", "hint", "lab1", "1")
+	if !strings.Contains(first, "hint 1 of") || strings.Contains(first, "hint 2 of") {
+		t.Errorf("first call: want only hint 1, got %q", first)
+	}
+	if !strings.Contains(second, "hint 2 of") {
+		t.Errorf("second call: want hint 2 too, got %q", second)
+	}
+	_, all, _ := runCLI(t, ws, "", "hint", "lab1", "1", "--all")
+	if strings.Count(all, "hint ") < 2 {
+		t.Errorf("--all: want every hint, got %q", all)
+	}
+}
+
+func TestVersionAndCompletion(t *testing.T) {
+	code, out, _ := runCLI(t, ".", "", "version")
+	if code != 0 || !strings.HasPrefix(out, "mlops-lab ") {
+		t.Errorf("version: got %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, ".", "", "completion", "bash")
+	if code != 0 || !strings.Contains(out, "mlops-lab") {
+		t.Errorf("completion bash: got %d, %d bytes", code, len(out))
+	}
+	code, out, _ = runCLI(t, ".", "", "__complete", "start", "")
+	if code != 0 || !strings.Contains(out, "lab1") {
+		t.Errorf("lab name completion: got %d %q", code, out)
+	}
+}

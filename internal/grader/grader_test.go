@@ -1,0 +1,222 @@
+package grader
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/mlops-lab/mlops-lab/internal/labs"
+	"github.com/mlops-lab/mlops-lab/internal/workspace"
+)
+
+const fakeLabYAML = `id: lab9
+number: 9
+title: Fake
+files: [code.go]
+exercises:
+  - {id: add, title: Add, test: TestAdd, points: 10, file: code.go}
+  - {id: halves, title: Halves, test: TestHalves, points: 20, file: code.go}
+  - {id: crash, title: Crash, test: TestCrash, points: 5, file: code.go}
+  - {id: hang, title: Hang, test: TestHang, points: 5, file: code.go}
+`
+
+const fakeGradeTest = `//go:build grading
+
+package fake
+
+import "testing"
+
+func TestAdd(t *testing.T) {
+	if got := Add(2, 3); got != 5 {
+		t.Errorf("Add(2, 3): expected 5, got %d", got)
+	}
+}
+
+func TestHalves(t *testing.T) {
+	t.Run("even", func(t *testing.T) {
+		if Half(4) != 2 { t.Errorf("Half(4) should be 2, got %d", Half(4)) }
+	})
+	t.Run("odd", func(t *testing.T) {
+		if Half(5) != 2 { t.Errorf("Half(5) should be 2, got %d", Half(5)) }
+	})
+	t.Run("negative", func(t *testing.T) {
+		if Half(-4) != -2 { t.Errorf("Half(-4) should be -2, got %d", Half(-4)) }
+	})
+	t.Run("zero", func(t *testing.T) {
+		if Half(0) != 0 || Half(8) != 4 { t.Errorf("Half(0) should be 0, got %d", Half(0)) }
+	})
+}
+
+func TestCrash(t *testing.T) { Crash() }
+
+func TestHang(t *testing.T) { Hang() }
+`
+
+const fakeStarter = `package fake
+
+func Add(a, b int) int { return 0 }
+func Half(n int) int   { if n == 4 { return 2 }; return 7 }
+func Crash()           { var m map[string]int; m["x"] = 1 }
+func Hang()            { select {} }
+`
+
+const fakeSolution = `package fake
+
+func Add(a, b int) int { return a + b }
+func Half(n int) int   { return n / 2 }
+func Crash()           {}
+func Hang()            {}
+`
+
+// fakeCourse builds a workspace and catalogue holding one small lab.
+func fakeCourse(t *testing.T, starter string) (workspace.Workspace, *labs.Catalogue, *labs.Lab) {
+	t.Helper()
+	root := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/course\n\ngo 1.22\n"), 0o644))
+	dir := filepath.Join(root, "labs", "lab09-fake")
+	must(t, os.MkdirAll(dir, 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "code.go"), []byte(starter), 0o644))
+	labFS := fstest.MapFS{
+		"lab09-fake/lab.yaml":      {Data: []byte(fakeLabYAML)},
+		"lab09-fake/code.go":       {Data: []byte(fakeStarter)},
+		"lab09-fake/grade_test.go": {Data: []byte(fakeGradeTest)},
+	}
+	solFS := fstest.MapFS{"lab09-fake/code.go": {Data: []byte(fakeSolution)}}
+	cat, err := labs.Load(labFS, solFS)
+	must(t, err)
+	lab, err := cat.Find("9")
+	must(t, err)
+	return workspace.Workspace{Root: root}, cat, lab
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func byExercise(results []TestResult) map[string]TestResult {
+	m := map[string]TestResult{}
+	for _, r := range results {
+		m[r.Exercise] = r
+	}
+	return m
+}
+
+func TestGradeStarterIsolatesFailures(t *testing.T) {
+	ws, cat, lab := fakeCourse(t, fakeStarter)
+	results, err := GradeLab(context.Background(), Options{Workspace: ws, Catalogue: cat, Timeout: 3 * time.Second}, lab)
+	must(t, err)
+	got := byExercise(results)
+	if len(got) != 4 {
+		t.Fatalf("expected 4 results, got %d: %+v", len(got), results)
+	}
+	add := got["add"]
+	if add.Status != StatusFail || add.Score != 0 || !strings.Contains(add.Message, "Add(2, 3): expected 5, got 0") {
+		t.Errorf("add: want a failure with the test's message, got %+v", add)
+	}
+	halves := got["halves"]
+	if halves.Status != StatusFail || halves.Score != 5 || halves.Subtests != 4 || halves.SubtestsPassed != 1 {
+		t.Errorf("halves: want 1 of 4 subtests passed and 5 of 20 points, got %+v", halves)
+	}
+	if !strings.Contains(halves.Message, "Half(5) should be 2, got 7") {
+		t.Errorf("halves: message lacks the failing subtest's output: %q", halves.Message)
+	}
+	crash := got["crash"]
+	if crash.Status != StatusFail || !strings.Contains(crash.Message, "assignment to entry in nil map") {
+		t.Errorf("crash: want a failure naming the panic, got %+v", crash)
+	}
+	hang := got["hang"]
+	if hang.Status != StatusFail || !strings.Contains(hang.Message, "timed out") {
+		t.Errorf("hang: want a timeout failure, got %+v", hang)
+	}
+	report := NewReport(results)
+	if report.Status != StatusFail || report.Score != 5 || report.MaxScore != 40 {
+		t.Errorf("report: want fail 5/40, got %s %v/%v", report.Status, report.Score, report.MaxScore)
+	}
+}
+
+func TestGradeSolutionAndIgnoresLearnerTests(t *testing.T) {
+	ws, cat, lab := fakeCourse(t, fakeStarter)
+	// A learner's own test file that does not compile, and an edited copy of
+	// the grading test that would pass everything: neither may count.
+	dir := ws.LabDir(lab.Folder)
+	must(t, os.WriteFile(filepath.Join(dir, "mine_test.go"), []byte("package fake\nthis does not compile\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "grade_test.go"), []byte("//go:build grading\n\npackage fake\nimport \"testing\"\nfunc TestAdd(t *testing.T) {}\n"), 0o644))
+
+	results, err := GradeLab(context.Background(), Options{Workspace: ws, Catalogue: cat, Solution: true, Timeout: 10 * time.Second}, lab)
+	must(t, err)
+	report := NewReport(results)
+	if !report.Passed() || report.Score != 40 {
+		t.Fatalf("solution: want 40/40, got %v: %+v", report.Score, results)
+	}
+
+	results, err = GradeLab(context.Background(), Options{Workspace: ws, Catalogue: cat, Exercise: "add", Timeout: 10 * time.Second}, lab)
+	must(t, err)
+	if len(results) != 1 || results[0].Status != StatusFail {
+		t.Fatalf("the learner's edited grading test must not count: got %+v", results)
+	}
+}
+
+func TestGradeCompileErrorFailsEveryExercise(t *testing.T) {
+	ws, cat, lab := fakeCourse(t, "package fake\n\nfunc Add(a, b int) int { return a + }\n")
+	results, err := GradeLab(context.Background(), Options{Workspace: ws, Catalogue: cat}, lab)
+	must(t, err)
+	for _, r := range results {
+		if r.Status != StatusError || r.Score != 0 || !strings.Contains(r.Message, "does not compile") || !strings.Contains(r.Message, "code.go:3") {
+			t.Errorf("%s: want a compile error naming code.go:3, got %+v", r.Exercise, r)
+		}
+	}
+}
+
+func TestReportFormats(t *testing.T) {
+	results := []TestResult{
+		{Name: "TestA", Lab: "lab1", Exercise: "a", Status: StatusPass, Score: 10, MaxScore: 10},
+		{Name: "TestB", Lab: "lab1", Exercise: "b", Status: StatusFail, Message: "expected 1\ngot 2", Score: 2.5, MaxScore: 10},
+	}
+	report := NewReport(results)
+	var js bytes.Buffer
+	must(t, report.WriteJSON(&js))
+	var decoded map[string]any
+	must(t, json.Unmarshal(js.Bytes(), &decoded))
+	for _, key := range []string{"version", "status", "score", "max_score", "tests"} {
+		if _, ok := decoded[key]; !ok {
+			t.Errorf("JSON report lacks %q: %s", key, js.String())
+		}
+	}
+	if decoded["status"] != "fail" || decoded["score"] != 12.5 || decoded["max_score"] != 20.0 {
+		t.Errorf("JSON report: got status %v score %v max %v", decoded["status"], decoded["score"], decoded["max_score"])
+	}
+	tests := decoded["tests"].([]any)
+	second := tests[1].(map[string]any)
+	for _, key := range []string{"name", "lab", "exercise", "status", "message", "score", "max_score"} {
+		if _, ok := second[key]; !ok {
+			t.Errorf("test entry lacks %q", key)
+		}
+	}
+
+	var x bytes.Buffer
+	must(t, report.WriteJUnit(&x))
+	var suites struct {
+		Suites []struct {
+			Name     string `xml:"name,attr"`
+			Tests    int    `xml:"tests,attr"`
+			Failures int    `xml:"failures,attr"`
+		} `xml:"testsuite"`
+	}
+	must(t, xml.Unmarshal(x.Bytes(), &suites))
+	if len(suites.Suites) != 1 || suites.Suites[0].Tests != 2 || suites.Suites[0].Failures != 1 {
+		t.Errorf("JUnit: want one suite with 2 tests and 1 failure, got %+v\n%s", suites, x.String())
+	}
+	if !strings.Contains(x.String(), "points: 2.50/10") {
+		t.Errorf("JUnit lacks the points of the failing exercise:\n%s", x.String())
+	}
+}
