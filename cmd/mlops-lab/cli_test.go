@@ -104,7 +104,9 @@ func TestStartRecordsEnvironmentAndCleansUp(t *testing.T) {
 	var out, errOut syncBuffer
 	app := &App{In: strings.NewReader(""), Out: &out, Err: &errOut, Dir: ws, Context: ctx}
 	done := make(chan int, 1)
-	go func() { done <- app.Run([]string{"start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false"}) }()
+	go func() {
+		done <- app.Run([]string{"start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false"})
+	}()
 
 	deadline := time.Now().Add(15 * time.Second)
 	for !strings.Contains(out.String(), "kafka: ") && time.Now().Before(deadline) {
@@ -150,7 +152,9 @@ func TestStartBusyPort(t *testing.T) {
 	var out syncBuffer
 	first := &App{In: strings.NewReader(""), Out: &out, Err: &bytes.Buffer{}, Dir: ws, Context: ctx}
 	done := make(chan int, 1)
-	go func() { done <- first.Run([]string{"start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false"}) }()
+	go func() {
+		done <- first.Run([]string{"start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false"})
+	}()
 	for !strings.Contains(out.String(), "kafka: ") {
 		time.Sleep(20 * time.Millisecond)
 	}
