@@ -28,6 +28,7 @@ type gradeOptions struct {
 	output   string
 	timeout  time.Duration
 	parallel int
+	watch    bool
 	env      envFlags
 }
 
@@ -61,6 +62,7 @@ that does not compile), 2 when grading itself could not run.`,
 	f.StringVarP(&opts.output, "output", "o", "", "write the report to this file instead of standard output")
 	f.DurationVar(&opts.timeout, "timeout", 90*time.Second, "deadline of each exercise's test")
 	f.IntVar(&opts.parallel, "parallel", 0, "exercises graded at once (default: number of CPUs)")
+	f.BoolVarP(&opts.watch, "watch", "w", false, "grade again each time you save a file of the lab (until Ctrl+C)")
 	opts.env.register(cmd)
 	return cmd
 }
@@ -77,6 +79,9 @@ func runGrade(ctx context.Context, app *App, opts *gradeOptions) error {
 	}
 	if opts.exercise != "" && (opts.all || len(opts.labs) != 1) {
 		return cannot(errors.New("--exercise goes with exactly one lab"))
+	}
+	if opts.watch && (opts.all || len(opts.labs) != 1 || opts.format != "text" || opts.solution) {
+		return cannot(errors.New("--watch goes with exactly one lab, your own files and the text format"))
 	}
 	ws, err := app.workspace()
 	if err != nil {
@@ -121,6 +126,18 @@ func runGrade(ctx context.Context, app *App, opts *gradeOptions) error {
 		}
 	}
 
+	if opts.watch {
+		return watchGrade(ctx, app, opts, ws, cat, selected[0], testEnv)
+	}
+	report, err := gradeLabs(ctx, app, opts, ws, cat, selected, testEnv)
+	if err != nil {
+		return cannot(err)
+	}
+	return writeReport(app, opts, cat, report)
+}
+
+// gradeLabs grades the selected labs and records the learner's progress.
+func gradeLabs(ctx context.Context, app *App, opts *gradeOptions, ws workspace.Workspace, cat *labs.Catalogue, selected []*labs.Lab, testEnv map[string]string) (grader.Report, error) {
 	var results []grader.TestResult
 	for _, l := range selected {
 		gopts := grader.Options{
@@ -138,18 +155,23 @@ func runGrade(ctx context.Context, app *App, opts *gradeOptions) error {
 		}
 		res, err := grader.GradeLab(ctx, gopts, l)
 		if err != nil {
-			return cannot(err)
+			return grader.Report{}, err
 		}
 		results = append(results, res...)
 	}
 	report := grader.NewReport(results)
-
 	if !opts.solution {
 		if err := recordProgress(ws, cat, report); err != nil {
 			fmt.Fprintf(app.Err, "warning: progress not saved: %v\n", err)
 		}
 	}
+	return report, nil
+}
 
+// writeReport prints the report in the chosen format and sets the exit status.
+func writeReport(app *App, opts *gradeOptions, cat *labs.Catalogue, report grader.Report) error {
+	cannot := func(err error) error { return &exitError{code: 2, err: err} }
+	var err error
 	out := app.Out
 	if opts.output != "" {
 		f, err := os.Create(opts.output)
