@@ -97,6 +97,7 @@ starter files, and grade your work:
 		newResetCmd(app),
 		newSolutionCmd(app),
 		newInitCmd(app),
+		newServeCmd(app),
 	)
 	return root
 }

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
+)
+
+// serveOptions are the flags of `mlops-lab serve`.
+type serveOptions struct {
+	kafkaListen    string
+	kafkaAdvertise string
+	dataDir        string
+	ksqlListen     string
+}
+
+// newServeCmd is `mlops-lab serve`: the embedded services as a headless
+// server process. It is what the project's own container image runs (the
+// docker runtime starts it with --kafka-listen 0.0.0.0:PORT and
+// --kafka-advertise HOST:PORT), and it serves anyone who wants a broker
+// without a lab attached.
+func newServeCmd(app *App) *cobra.Command {
+	opts := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the embedded Kafka broker (and ksqlDB engine) as a server until interrupted",
+		Long: `serve runs the embedded Kafka broker as a server process, without a lab: it
+prints "kafka: HOST:PORT" once clients can connect and runs until interrupted
+(Ctrl-C, SIGTERM).
+
+Inside a container, listen on all interfaces and advertise the address clients
+use from outside:
+
+  mlops-lab serve --kafka-listen 0.0.0.0:9092 --kafka-advertise 127.0.0.1:9092`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runServe(cmd.Context(), app, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.kafkaListen, "kafka-listen", "127.0.0.1:9092", "HOST:PORT the Kafka broker listens on (0.0.0.0:PORT for all interfaces)")
+	fl.StringVar(&opts.kafkaAdvertise, "kafka-advertise", "", "HOST:PORT the broker tells clients to connect to, when it differs from --kafka-listen (a container reached through a mapped port)")
+	fl.StringVar(&opts.dataDir, "data-dir", "", "folder that keeps topics and offsets across restarts (in memory when empty)")
+	fl.StringVar(&opts.ksqlListen, "ksql-listen", "", "HOST:PORT the ksqlDB REST API listens on (not served when empty)")
+	return cmd
+}
+
+func runServe(ctx context.Context, app *App, opts *serveOptions) error {
+	if err := checkServeAddr("--kafka-listen", opts.kafkaListen); err != nil {
+		return err
+	}
+	if opts.kafkaAdvertise != "" {
+		if err := checkServeAddr("--kafka-advertise", opts.kafkaAdvertise); err != nil {
+			return err
+		}
+	}
+	if opts.ksqlListen != "" {
+		if err := checkServeAddr("--ksql-listen", opts.ksqlListen); err != nil {
+			return err
+		}
+		// KSQL ENGINE: start the embedded ksqlDB engine here, serving the
+		// ksqlDB REST API on opts.ksqlListen against the broker below, and
+		// print "ksql: http://HOST:PORT" once it answers /info. Until the
+		// engine exists, asking for it is an error rather than a silent no-op.
+		return errors.New("--ksql-listen: the embedded ksqlDB engine is not available yet; run serve without --ksql-listen")
+	}
+
+	broker, err := kafkautil.StartBroker(ctx, kafkautil.BrokerOptions{
+		Listen:    opts.kafkaListen,
+		Advertise: opts.kafkaAdvertise,
+		DataDir:   opts.dataDir,
+	})
+	if errors.Is(err, kafkautil.ErrAddressInUse) {
+		_, port, _ := net.SplitHostPort(opts.kafkaListen)
+		return fmt.Errorf("port %s is already in use (--kafka-listen %s): stop whatever uses it, or pick another port with --kafka-listen HOST:PORT", port, opts.kafkaListen)
+	}
+	if err != nil {
+		return err
+	}
+	defer broker.Close()
+
+	fmt.Fprintf(app.Out, "kafka: %s\n", broker.Addr())
+	if opts.kafkaAdvertise != "" {
+		fmt.Fprintf(app.Err, "listening on %s, advertising %s\n", opts.kafkaListen, opts.kafkaAdvertise)
+	}
+	<-ctx.Done()
+	fmt.Fprintln(app.Err, "stopping")
+	return nil
+}
+
+// checkServeAddr validates a HOST:PORT flag value (the host may be empty).
+func checkServeAddr(flag, value string) error {
+	_, port, err := net.SplitHostPort(value)
+	if err != nil {
+		return fmt.Errorf("%s %q: want HOST:PORT, e.g. 127.0.0.1:9092", flag, value)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%s %q: the port must be a number from 0 to 65535", flag, value)
+	}
+	return nil
+}

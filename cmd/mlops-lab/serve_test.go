@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
+)
+
+// serveBuffer is an output stream that serve writes while the test reads.
+type serveBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *serveBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *serveBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// runServeCmd runs `serve args...` until ctx ends and returns its error.
+func runServeCmd(ctx context.Context, out, errOut *serveBuffer, args ...string) error {
+	app := &App{In: strings.NewReader(""), Out: out, Err: errOut}
+	cmd := newServeCmd(app)
+	cmd.SetArgs(args)
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	cmd.SilenceUsage = true
+	cmd.SilenceErrors = true
+	return cmd.ExecuteContext(ctx)
+}
+
+// waitKafkaLine waits for serve's "kafka: HOST:PORT" line.
+func waitKafkaLine(t *testing.T, out *serveBuffer, done <-chan error) string {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		for _, line := range strings.Split(out.String(), "\n") {
+			if addr, ok := strings.CutPrefix(line, "kafka: "); ok {
+				return addr
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended before it was ready: %v", err)
+		case <-deadline:
+			t.Fatalf("serve printed no kafka line; output %q", out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func freeTestPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func TestServeRunsUntilCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut serveBuffer
+	done := make(chan error, 1)
+	go func() { done <- runServeCmd(ctx, &out, &errOut, "--kafka-listen", "127.0.0.1:0") }()
+	addr := waitKafkaLine(t, &out, done)
+	if !strings.HasPrefix(addr, "127.0.0.1:") {
+		t.Errorf("kafka line %q; want a loopback address", addr)
+	}
+
+	// The broker works: produce and read back a message.
+	producer, err := sarama.NewSyncProducer([]string{addr}, kafkautil.NewConfig("serve-test"))
+	if err != nil {
+		t.Fatalf("connecting to %s: %v", addr, err)
+	}
+	partition, offset, err := producer.SendMessage(&sarama.ProducerMessage{Topic: "serve-test", Value: sarama.StringEncoder("hello")})
+	producer.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	consumer, err := sarama.NewConsumer([]string{addr}, kafkautil.NewConfig("serve-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := consumer.ConsumePartition("serve-test", partition, offset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-pc.Messages():
+		if string(m.Value) != "hello" {
+			t.Errorf("consumed %q; want hello", m.Value)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("no message consumed")
+	}
+	pc.Close()
+	consumer.Close()
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve ended with %v; want a clean exit", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop when its context was cancelled")
+	}
+}
+
+func TestServeAdvertises(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	port := strconv.Itoa(freeTestPort(t))
+	advertise := "localhost:" + port
+	var out, errOut serveBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runServeCmd(ctx, &out, &errOut, "--kafka-listen", "127.0.0.1:"+port, "--kafka-advertise", advertise)
+	}()
+	if addr := waitKafkaLine(t, &out, done); addr != advertise {
+		t.Errorf("kafka line %q; want the advertised %q", addr, advertise)
+	}
+	client, err := sarama.NewClient([]string{"127.0.0.1:" + port}, kafkautil.NewConfig("serve-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if brokers := client.Brokers(); len(brokers) != 1 || brokers[0].Addr() != advertise {
+		t.Errorf("metadata gives %d brokers, first %v; want %s", len(brokers), brokers, advertise)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+}
+
+func TestServeBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	var out, errOut serveBuffer
+	err = runServeCmd(context.Background(), &out, &errOut, "--kafka-listen", "127.0.0.1:"+port)
+	if err == nil {
+		t.Fatal("serve started on a busy port")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "port "+port+" is already in use") || !strings.Contains(msg, "--kafka-listen") || strings.Contains(msg, "\n") {
+		t.Errorf("error %q; want one line naming port %s and --kafka-listen", msg, port)
+	}
+}
+
+func TestServeFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--kafka-listen", "9092"}, "--kafka-listen \"9092\": want HOST:PORT"},
+		{[]string{"--kafka-listen", "127.0.0.1:99999"}, "port must be a number"},
+		{[]string{"--kafka-listen", "127.0.0.1:0", "--kafka-advertise", "nohost"}, "--kafka-advertise"},
+		{[]string{"--kafka-listen", "127.0.0.1:0", "--ksql-listen", "127.0.0.1:0"}, "ksqlDB engine is not available yet"},
+		{[]string{"extra"}, "unknown command"},
+	} {
+		var out, errOut serveBuffer
+		err := runServeCmd(context.Background(), &out, &errOut, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("serve %v: got %v, want an error containing %q", tc.args, err, tc.want)
+		}
+		if strings.Contains(out.String(), "kafka:") {
+			t.Errorf("serve %v printed a kafka line before failing: %q", tc.args, out.String())
+		}
+	}
+}
