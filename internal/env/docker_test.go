@@ -23,6 +23,10 @@ import (
 	"github.com/docker/docker/client"
 
 	"github.com/mlops-lab/mlops-lab/internal/env"
+	"github.com/mlops-lab/mlops-lab/internal/grader"
+	"github.com/mlops-lab/mlops-lab/internal/labs"
+	"github.com/mlops-lab/mlops-lab/internal/workspace"
+	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 )
 
@@ -177,6 +181,7 @@ func TestDockerServeImage(t *testing.T) {
 	}
 
 	useBroker(t, e.Bootstrap(), topic)
+	gradeLab1(t, ctx, e)
 
 	if err := e.Close(ctx); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -190,6 +195,41 @@ func TestDockerServeImage(t *testing.T) {
 	if err := kafkautil.WaitReachable(probe, e.Bootstrap()); err == nil {
 		t.Errorf("Kafka at %s still answers after Close", e.Bootstrap())
 	}
+}
+
+// gradeLab1 grades lab 1's reference solution against the environment, as
+// `mlops-lab grade lab1 --solution --runtime docker` does.
+func gradeLab1(t *testing.T, ctx context.Context, e env.Environment) {
+	t.Helper()
+	ws, err := workspace.Find(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := labs.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, err := cat.Find("lab1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	results, err := grader.GradeLab(ctx, grader.Options{
+		Workspace: ws, Catalogue: cat, Solution: true,
+		Env: map[string]string{labtest.EnvBootstrap: e.Bootstrap()},
+	}, lab)
+	if err != nil {
+		t.Fatalf("grading lab1 on the docker runtime: %v", err)
+	}
+	report := grader.NewReport(results)
+	if !report.Passed() {
+		for _, r := range results {
+			if r.Status != grader.StatusPass {
+				t.Errorf("lab1 on the docker runtime, %s: %s\n%s", r.Exercise, r.Status, r.Message)
+			}
+		}
+	}
+	t.Logf("lab1 solution on the docker runtime: %v/%v points in %v", report.Score, report.MaxScore, time.Since(start).Round(time.Millisecond))
 }
 
 // useBroker checks the advertised address, the topic the spec created, and

@@ -164,7 +164,8 @@ func failureOutput(pkg *testjson.Package, failed []testjson.TestCase, exec *test
 		}
 		seen[text] = true
 		if tc.Test.IsSubTest() {
-			fmt.Fprintf(&b, "%s:\n", tc.Test.Name())
+			_, sub := tc.Test.Split()
+			fmt.Fprintf(&b, "%s:\n", strings.ReplaceAll(sub, "_", " "))
 		}
 		b.WriteString(text)
 		b.WriteString("\n")
@@ -172,9 +173,15 @@ func failureOutput(pkg *testjson.Package, failed []testjson.TestCase, exec *test
 	return trimLines(strings.TrimSpace(b.String()), 60)
 }
 
-// dedent removes the indentation the testing package adds to log lines.
+// testLocation is the "grade_test.go:206: " the testing package puts before
+// a message: it points into the grading tests, which the learner does not edit.
+var testLocation = regexp.MustCompile(`^\s*[\w.-]+_test\.go:\d+: `)
+
+// dedent removes the indentation and test locations the testing package adds
+// to log lines.
 func dedent(lines []string) string {
 	for i, l := range lines {
+		l = testLocation.ReplaceAllString(l, "")
 		lines[i] = strings.TrimPrefix(strings.TrimPrefix(l, "    "), "    ")
 	}
 	return strings.Join(lines, "\n")
