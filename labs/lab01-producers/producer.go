@@ -1,2 +1,0 @@
-// Package lab01 is lab 1: producers and consumers.
-package lab01

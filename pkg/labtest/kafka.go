@@ -1,0 +1,199 @@
+package labtest
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
+)
+
+// Group returns a consumer group id unique to this test run, starting with
+// base, so tests sharing a cluster never join each other's groups.
+func Group(t testing.TB, base string) string {
+	t.Helper()
+	return Topic(t, "group-"+base)
+}
+
+// Produce writes msgs synchronously to the partitions they name
+// (msg.Partition), so a test controls exactly where each record goes. It
+// fails the test when the cluster refuses a record.
+func Produce(t testing.TB, bootstrap string, msgs ...*sarama.ProducerMessage) {
+	t.Helper()
+	cfg := kafkautil.NewConfig("mlops-lab-test-producer")
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Producer.Partitioner = sarama.NewManualPartitioner
+	cfg.Net.DialTimeout = 5 * time.Second
+	producer, err := sarama.NewSyncProducer(kafkautil.SplitBootstrap(bootstrap), cfg)
+	if err != nil {
+		t.Fatalf("test producer: connecting to %s: %v", bootstrap, err)
+	}
+	defer producer.Close()
+	if err := producer.SendMessages(msgs); err != nil {
+		t.Fatalf("test producer: writing %d records: %v", len(msgs), err)
+	}
+}
+
+// ReadTopic reads topic from the start of every partition until it has read
+// want records or timeout has passed, and returns what it read: each
+// partition's records in offset order, partitions interleaved as they
+// arrived. It fails the test only when it cannot read at all; reading fewer
+// records than wanted is for the caller to judge (and explain).
+func ReadTopic(t testing.TB, bootstrap, topic string, want int, timeout time.Duration) []*sarama.ConsumerMessage {
+	t.Helper()
+	cfg := kafkautil.NewConfig("mlops-lab-test-reader")
+	cfg.Net.DialTimeout = 5 * time.Second
+	consumer, err := sarama.NewConsumer(kafkautil.SplitBootstrap(bootstrap), cfg)
+	if err != nil {
+		t.Fatalf("test reader: connecting to %s: %v", bootstrap, err)
+	}
+	defer consumer.Close()
+	partitions, err := consumer.Partitions(topic)
+	if err != nil {
+		t.Fatalf("test reader: listing the partitions of %s: %v", topic, err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	records := make(chan *sarama.ConsumerMessage)
+	var wg sync.WaitGroup
+	for _, p := range partitions {
+		pc, err := consumer.ConsumePartition(topic, p, sarama.OffsetOldest)
+		if err != nil {
+			t.Fatalf("test reader: reading %s partition %d: %v", topic, p, err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer pc.AsyncClose()
+			for {
+				select {
+				case msg, ok := <-pc.Messages():
+					if !ok {
+						return
+					}
+					select {
+					case records <- msg:
+					case <-ctx.Done():
+						return
+					}
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+
+	var out []*sarama.ConsumerMessage
+	for len(out) < want {
+		select {
+		case msg := <-records:
+			out = append(out, msg)
+		case <-ctx.Done():
+			cancel()
+			wg.Wait()
+			return out
+		}
+	}
+	cancel()
+	wg.Wait()
+	return out
+}
+
+// EndOffsets returns the next offset of every partition of topic: on a topic
+// that nothing has been deleted from, the number of records each partition
+// holds.
+func EndOffsets(t testing.TB, bootstrap, topic string) map[int32]int64 {
+	t.Helper()
+	client := newClient(t, bootstrap)
+	defer client.Close()
+	partitions, err := client.Partitions(topic)
+	if err != nil {
+		t.Fatalf("listing the partitions of %s: %v", topic, err)
+	}
+	out := make(map[int32]int64, len(partitions))
+	for _, p := range partitions {
+		off, err := client.GetOffset(topic, p, sarama.OffsetNewest)
+		if err != nil {
+			t.Fatalf("reading the end offset of %s partition %d: %v", topic, p, err)
+		}
+		out[p] = off
+	}
+	return out
+}
+
+// CommittedOffsets returns the offsets group has committed for each partition
+// of topic; -1 marks a partition with no commit.
+func CommittedOffsets(t testing.TB, bootstrap, group, topic string) map[int32]int64 {
+	t.Helper()
+	client := newClient(t, bootstrap)
+	defer client.Close()
+	partitions, err := client.Partitions(topic)
+	if err != nil {
+		t.Fatalf("listing the partitions of %s: %v", topic, err)
+	}
+	admin, err := sarama.NewClusterAdminFromClient(client)
+	if err != nil {
+		t.Fatalf("connecting an admin client to %s: %v", bootstrap, err)
+	}
+	resp, err := admin.ListConsumerGroupOffsets(group, map[string][]int32{topic: partitions})
+	if err != nil {
+		t.Fatalf("reading the offsets group %s committed: %v", group, err)
+	}
+	out := make(map[int32]int64, len(partitions))
+	for _, p := range partitions {
+		out[p] = -1
+		if block := resp.GetBlock(topic, p); block != nil && block.Err == sarama.ErrNoError {
+			out[p] = block.Offset
+		}
+	}
+	return out
+}
+
+// Eventually polls cond every interval until it holds or timeout passes, and
+// reports whether it held.
+func Eventually(timeout, interval time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(interval)
+	}
+}
+
+// FormatOffsets prints per-partition offsets in partition order, "p0=3 p1=0".
+func FormatOffsets(offsets map[int32]int64) string {
+	parts := make([]int32, 0, len(offsets))
+	for p := range offsets {
+		parts = append(parts, p)
+	}
+	sort.Slice(parts, func(i, j int) bool { return parts[i] < parts[j] })
+	s := ""
+	for i, p := range parts {
+		if i > 0 {
+			s += " "
+		}
+		s += fmt.Sprintf("p%d=%d", p, offsets[p])
+	}
+	return s
+}
+
+func newClient(t testing.TB, bootstrap string) sarama.Client {
+	t.Helper()
+	cfg := kafkautil.NewConfig("mlops-lab-test-client")
+	cfg.Net.DialTimeout = 5 * time.Second
+	client, err := sarama.NewClient(kafkautil.SplitBootstrap(bootstrap), cfg)
+	if err != nil {
+		t.Fatalf("connecting to Kafka at %s: %v", bootstrap, err)
+	}
+	return client
+}
