@@ -1,0 +1,694 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/format"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/functions"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/parser"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/types"
+)
+
+// defaultGrace is ksqlDB's grace period for windows when none is given.
+const defaultGrace int64 = 24 * 60 * 60 * 1000
+
+// outputColumn is a column of a query's result.
+type outputColumn struct {
+	Name string
+	Type *types.Type
+	Key  bool
+}
+
+// plan is a query planned against the catalogue: the operators to run and
+// the result schema.
+type plan struct {
+	query      *parser.Query
+	resultKind parser.SourceKind
+	inputs     []*inputNode
+	// columns of the result in select order, with key flags.
+	columns    []outputColumn
+	keyOrder   []int // indexes into columns forming the result key
+	valueOrder []int
+	windowKind format.WindowKind
+	windowSize int64
+	steps      []string // logical plan, sink first (for EXPLAIN)
+	sources    []*Source
+	// head is the node each record reaches after the sources (and join),
+	// followed by the filter/aggregate/projection nodes.
+	final    *finalProjection
+	agg      *aggregateNode
+	joinNode *joinNode
+	hidden   int // key columns computed but not selected
+}
+
+type planner struct {
+	cat *Catalog
+	reg *functions.Registry
+	c   *compiler
+}
+
+// planQuery plans a SELECT. The output node (sink) is attached later.
+func (p *planner) planQuery(q *parser.Query) (*plan, error) {
+	pl := &plan{query: q}
+	sc := &scope{}
+	switch from := q.From.(type) {
+	case *parser.AliasedSource:
+		src := p.cat.Get(from.Name)
+		if src == nil {
+			return nil, fmt.Errorf("%s does not exist.", from.Name)
+		}
+		alias := from.Alias
+		if alias == "" {
+			alias = src.Name
+		}
+		for _, c := range src.Columns {
+			sc.cols = append(sc.cols, scopeColumn{Name: c.Name, Qualifier: alias, Source: src.Name, Type: c.Type, Key: c.Key})
+		}
+		sc.windowed = src.Windowed()
+		in, err := newInputNode(src, 0, len(src.Columns))
+		if err != nil {
+			return nil, err
+		}
+		pl.inputs = []*inputNode{in}
+		pl.sources = []*Source{src}
+		pl.resultKind = src.Kind
+		if src.Windowed() {
+			pl.windowKind, pl.windowSize = src.WindowKind(), src.WindowSize
+		}
+		pl.steps = append(pl.steps, fmt.Sprintf("[ SOURCE ] | Source: %s | Topic: %s | Schema: %s", src.Name, src.Topic, schemaString(src.Columns)))
+	case *parser.Join:
+		if _, err := p.planJoin(from, sc, pl); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("unsupported FROM clause")
+	}
+
+	var where *compiled
+	if q.Where != nil {
+		var err error
+		if where, err = p.c.boolExpr(q.Where, sc); err != nil {
+			return nil, err
+		}
+		pl.steps = append(pl.steps, "[ FILTER ] | Condition: "+parser.FormatExpr(q.Where))
+	}
+	var next downstream
+	if len(q.GroupBy) > 0 || q.Window != nil || p.hasAggregates(q) {
+		agg, err := p.planAggregate(q, sc, pl)
+		if err != nil {
+			return nil, err
+		}
+		pl.agg = agg
+		next = agg
+	} else {
+		if q.Having != nil {
+			return nil, fmt.Errorf("HAVING requires a GROUP BY clause.")
+		}
+		fp, err := p.planProjection(q, sc, pl, q.PartitionBy, false)
+		if err != nil {
+			return nil, err
+		}
+		pl.final = fp
+		next = fp
+		if len(q.PartitionBy) > 0 {
+			if pl.resultKind == parser.KindTable {
+				return nil, fmt.Errorf("Unsupported operation. PARTITION BY is not supported on tables.")
+			}
+			parts := make([]string, len(q.PartitionBy))
+			for i, e := range q.PartitionBy {
+				parts[i] = parser.FormatExpr(e)
+			}
+			pl.steps = append(pl.steps, "[ REPARTITION ] | Partition by: "+strings.Join(parts, ", "))
+		}
+	}
+	if where != nil {
+		next = &filterNode{cond: where, next: next, table: pl.resultKind == parser.KindTable && pl.agg == nil}
+	}
+	if pl.joinNode != nil {
+		pl.joinNode.next = next
+	} else {
+		for _, in := range pl.inputs {
+			in.next = next
+		}
+	}
+	return pl, nil
+}
+
+func (p *planner) hasAggregates(q *parser.Query) bool {
+	var calls []*parser.FuncCall
+	for _, it := range q.Select {
+		if it.Expr != nil {
+			collectAggs(it.Expr, p.reg, &calls)
+		}
+	}
+	if q.Having != nil {
+		collectAggs(q.Having, p.reg, &calls)
+	}
+	return len(calls) > 0
+}
+
+// collectAggs appends the outermost aggregate calls of e.
+func collectAggs(e parser.Expr, reg *functions.Registry, out *[]*parser.FuncCall) {
+	walk(e, func(x parser.Expr) bool {
+		if fc, ok := x.(*parser.FuncCall); ok && reg.IsAggregate(fc.Name) {
+			*out = append(*out, fc)
+			return false
+		}
+		return true
+	})
+}
+
+// walk visits e and its children while fn returns true.
+func walk(e parser.Expr, fn func(parser.Expr) bool) {
+	if e == nil || !fn(e) {
+		return
+	}
+	switch x := e.(type) {
+	case *parser.Dereference:
+		walk(x.Base, fn)
+	case *parser.Subscript:
+		walk(x.Base, fn)
+		walk(x.Index, fn)
+	case *parser.Binary:
+		walk(x.L, fn)
+		walk(x.R, fn)
+	case *parser.Unary:
+		walk(x.X, fn)
+	case *parser.Comparison:
+		walk(x.L, fn)
+		walk(x.R, fn)
+	case *parser.Logical:
+		walk(x.L, fn)
+		walk(x.R, fn)
+	case *parser.Not:
+		walk(x.X, fn)
+	case *parser.Between:
+		walk(x.X, fn)
+		walk(x.Lo, fn)
+		walk(x.Hi, fn)
+	case *parser.In:
+		walk(x.X, fn)
+		for _, l := range x.List {
+			walk(l, fn)
+		}
+	case *parser.Like:
+		walk(x.X, fn)
+		walk(x.Pattern, fn)
+	case *parser.IsNull:
+		walk(x.X, fn)
+	case *parser.IsDistinct:
+		walk(x.L, fn)
+		walk(x.R, fn)
+	case *parser.Case:
+		walk(x.Operand, fn)
+		for _, w := range x.Whens {
+			walk(w.Cond, fn)
+			walk(w.Result, fn)
+		}
+		walk(x.Else, fn)
+	case *parser.Cast:
+		walk(x.X, fn)
+	case *parser.FuncCall:
+		for _, a := range x.Args {
+			walk(a, fn)
+		}
+	case *parser.ArrayCtor:
+		for _, a := range x.Elems {
+			walk(a, fn)
+		}
+	case *parser.MapCtor:
+		for i := range x.Keys {
+			walk(x.Keys[i], fn)
+			walk(x.Values[i], fn)
+		}
+	case *parser.StructCtor:
+		for _, v := range x.Values {
+			walk(v, fn)
+		}
+	case *parser.Lambda:
+		walk(x.Body, fn)
+	}
+}
+
+func schemaString(cols []Column) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		s := parser.QuoteIdent(c.Name) + " " + c.Type.String()
+		if c.Key {
+			s += " KEY"
+		}
+		parts[i] = s
+	}
+	return strings.Join(parts, ", ")
+}
+
+// selectItem is a select-list entry after `*` expansion.
+type selectItem struct {
+	expr  parser.Expr
+	alias string
+}
+
+// expandSelect expands `*` and names every item the way ksqlDB does:
+// aliases, column names, struct field names (made unique with _1, _2 when
+// they clash) and KSQL_COL_n for other expressions.
+func expandSelect(q *parser.Query, sc *scope, joined bool) ([]selectItem, error) {
+	var items []selectItem
+	for _, it := range q.Select {
+		if it.Star {
+			for _, c := range sc.cols {
+				if it.StarQualifier != "" && !strings.EqualFold(c.Qualifier, it.StarQualifier) && !strings.EqualFold(c.Source, it.StarQualifier) {
+					continue
+				}
+				alias := c.Name
+				if joined && it.StarQualifier == "" {
+					alias = c.Qualifier + "_" + c.Name
+				}
+				items = append(items, selectItem{expr: &parser.ColumnRef{Qualifier: c.Qualifier, Name: c.Name}, alias: alias})
+			}
+			continue
+		}
+		items = append(items, selectItem{expr: it.Expr, alias: it.Alias})
+	}
+	used := map[string]bool{}
+	for _, it := range items {
+		if it.alias != "" {
+			used[it.alias] = true
+		} else if ref, ok := it.expr.(*parser.ColumnRef); ok {
+			used[ref.Name] = true
+		}
+	}
+	sourceNames := map[string]bool{}
+	for _, c := range sc.cols {
+		sourceNames[c.Name] = true
+	}
+	gen := 0
+	for i := range items {
+		it := &items[i]
+		if it.alias != "" {
+			continue
+		}
+		switch x := it.expr.(type) {
+		case *parser.ColumnRef:
+			it.alias = x.Name
+			if joined && x.Qualifier != "" {
+				// a.id -> A_ID when the name clashes across sources
+				n := 0
+				for _, c := range sc.cols {
+					if c.Name == x.Name {
+						n++
+					}
+				}
+				if n > 1 {
+					it.alias = strings.ToUpper(x.Qualifier) + "_" + x.Name
+				}
+			}
+		case *parser.Dereference:
+			name := x.Field
+			cand := name
+			for n := 1; used[cand] || sourceNames[cand]; n++ {
+				cand = name + "_" + itoa(n)
+			}
+			it.alias = cand
+			used[cand] = true
+		default:
+			for {
+				cand := "KSQL_COL_" + itoa(gen)
+				gen++
+				if !used[cand] {
+					it.alias = cand
+					used[cand] = true
+					break
+				}
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, it := range items {
+		if seen[it.alias] {
+			return nil, fmt.Errorf("Duplicate value columns found in schema: `%s`", it.alias)
+		}
+		seen[it.alias] = true
+	}
+	return items, nil
+}
+
+// planProjection plans a stateless projection. keyExprs are PARTITION BY
+// expressions (nil to keep the source key).
+func (p *planner) planProjection(q *parser.Query, sc *scope, pl *plan, keyExprs []parser.Expr, _ bool) (*finalProjection, error) {
+	items, err := expandSelect(q, sc, len(pl.sources) > 1)
+	if err != nil {
+		return nil, err
+	}
+	fp := &finalProjection{}
+	for _, it := range items {
+		ce, err := p.c.compile(it.expr, sc)
+		if err != nil {
+			return nil, err
+		}
+		t := ce.t
+		if t.Kind == types.KindNull {
+			t = types.StringType
+		}
+		fp.items = append(fp.items, ce)
+		pl.columns = append(pl.columns, outputColumn{Name: it.alias, Type: t})
+	}
+	switch {
+	case len(keyExprs) > 0:
+		if err := p.assignKeys(fp, pl, items, keyExprs, sc, sc); err != nil {
+			return nil, err
+		}
+	case pl.joinNode != nil:
+		// The result of a join is keyed by the join expression.
+		for i, it := range items {
+			j := pl.joinNode
+			if parser.FormatExpr(it.expr) == parser.FormatExpr(j.leftExpr) || parser.FormatExpr(it.expr) == parser.FormatExpr(j.rightExpr) ||
+				sameColumn(it.expr, j.leftExpr, sc) || sameColumn(it.expr, j.rightExpr, sc) {
+				pl.columns[i].Key = true
+				pl.keyOrder = append(pl.keyOrder, i)
+				fp.keyItems = append(fp.keyItems, i)
+				break
+			}
+		}
+	default:
+		// Keep the source key: select items that are key column references.
+		for i, it := range items {
+			ref, ok := it.expr.(*parser.ColumnRef)
+			if !ok {
+				continue
+			}
+			idx, err := sc.resolve(ref)
+			if err == nil && sc.cols[idx].Key {
+				pl.columns[i].Key = true
+				pl.keyOrder = append(pl.keyOrder, i)
+				fp.keyItems = append(fp.keyItems, i)
+			}
+		}
+	}
+	for i := range pl.columns {
+		if !pl.columns[i].Key {
+			pl.valueOrder = append(pl.valueOrder, i)
+			fp.valueItems = append(fp.valueItems, i)
+		}
+	}
+	sel := make([]string, len(items))
+	for i, it := range items {
+		sel[i] = parser.FormatExpr(it.expr) + " AS " + parser.QuoteIdent(it.alias)
+	}
+	pl.steps = append(pl.steps, "[ PROJECT ] | Fields: "+strings.Join(sel, ", "))
+	return fp, nil
+}
+
+// assignKeys makes the select items matching keyExprs the result key; key
+// expressions that are not selected are computed separately.
+func (p *planner) assignKeys(fp *finalProjection, pl *plan, items []selectItem, keyExprs []parser.Expr, keyScope, compileScope *scope) error {
+	for _, ke := range keyExprs {
+		if _, isNull := ke.(*parser.NullLiteral); isNull {
+			continue
+		}
+		want := parser.FormatExpr(ke)
+		found := -1
+		for i, it := range items {
+			if pl.columns[i].Key {
+				continue
+			}
+			if parser.FormatExpr(it.expr) == want || sameColumn(it.expr, ke, keyScope) {
+				found = i
+				break
+			}
+		}
+		if found < 0 {
+			// Not selected: add a hidden key column.
+			ce, err := p.c.compile(ke, compileScope)
+			if err != nil {
+				return err
+			}
+			name := exprName(ke)
+			if name == "" {
+				name = "KSQL_COL_" + itoa(len(pl.columns))
+			}
+			fp.items = append(fp.items, ce)
+			pl.columns = append(pl.columns, outputColumn{Name: name, Type: ce.t, Key: true})
+			found = len(pl.columns) - 1
+			pl.hidden++
+		}
+		pl.columns[found].Key = true
+		pl.keyOrder = append(pl.keyOrder, found)
+		fp.keyItems = append(fp.keyItems, found)
+	}
+	return nil
+}
+
+// sameColumn reports whether two expressions are references to the same
+// column (one qualified and one not).
+func sameColumn(a, b parser.Expr, sc *scope) bool {
+	ra, ok1 := a.(*parser.ColumnRef)
+	rb, ok2 := b.(*parser.ColumnRef)
+	if !ok1 || !ok2 || sc == nil {
+		return false
+	}
+	ia, err1 := sc.resolve(ra)
+	ib, err2 := sc.resolve(rb)
+	return err1 == nil && err2 == nil && ia == ib
+}
+
+// planAggregate plans GROUP BY / WINDOW / HAVING and the projection.
+func (p *planner) planAggregate(q *parser.Query, sc *scope, pl *plan) (*aggregateNode, error) {
+	if len(q.GroupBy) == 0 {
+		return nil, fmt.Errorf("Use of aggregate functions requires a GROUP BY clause.")
+	}
+	if len(q.PartitionBy) > 0 {
+		return nil, fmt.Errorf("PARTITION BY and GROUP BY in the same query are not supported.")
+	}
+	items, err := expandSelect(q, sc, len(pl.sources) > 1)
+	if err != nil {
+		return nil, err
+	}
+	isTable := pl.resultKind == parser.KindTable
+	if isTable && q.Window != nil {
+		return nil, fmt.Errorf("KSQL does not support windowing on tables.")
+	}
+	if pl.windowKind != format.NotWindowed {
+		return nil, fmt.Errorf("aggregating a windowed source is not supported")
+	}
+	agg := &aggregateNode{isTable: isTable, window: q.Window}
+	postScope := &scope{subst: map[string]int{}, windowed: q.Window != nil}
+	for _, g := range q.GroupBy {
+		ce, err := p.c.compile(g, sc)
+		if err != nil {
+			return nil, err
+		}
+		agg.groupExprs = append(agg.groupExprs, ce)
+		name := exprName(g)
+		postScope.cols = append(postScope.cols, scopeColumn{Name: "$GROUP_" + name, Type: ce.t})
+		postScope.subst[parser.FormatExpr(g)] = len(postScope.cols) - 1
+		if ref, ok := g.(*parser.ColumnRef); ok {
+			postScope.subst[parser.FormatExpr(&parser.ColumnRef{Name: ref.Name})] = len(postScope.cols) - 1
+			if idx, err := sc.resolve(ref); err == nil {
+				postScope.subst[parser.FormatExpr(&parser.ColumnRef{Qualifier: sc.cols[idx].Qualifier, Name: ref.Name})] = len(postScope.cols) - 1
+			}
+		}
+	}
+	// Aggregate calls from the select list and HAVING.
+	var calls []*parser.FuncCall
+	for _, it := range items {
+		collectAggs(it.expr, p.reg, &calls)
+	}
+	if q.Having != nil {
+		collectAggs(q.Having, p.reg, &calls)
+	}
+	for _, call := range calls {
+		key := parser.FormatExpr(call)
+		if _, dup := postScope.subst[key]; dup {
+			continue
+		}
+		fn := p.reg.Aggregate(call.Name)
+		var args []*compiled
+		var argTypes []*types.Type
+		var consts []any
+		for i, a := range call.Args {
+			ce, err := p.c.compile(a, sc)
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 || !ce.isLit {
+				args = append(args, ce)
+			}
+			argTypes = append(argTypes, ce.t)
+			consts = append(consts, ce.lit)
+		}
+		// COUNT(1) and COUNT(*) count rows.
+		if call.Name == "COUNT" && len(call.Args) == 1 && args[0].isLit && args[0].lit != nil {
+			args, argTypes, consts = nil, nil, nil
+		}
+		rt, factory, err := fn.Resolve(argTypes, consts)
+		if err != nil {
+			return nil, err
+		}
+		if isTable && !fn.Undoable {
+			return nil, fmt.Errorf("The aggregation function(s) (%s) cannot be applied to a table source, only to a stream source.", call.Name)
+		}
+		agg.aggs = append(agg.aggs, aggSpec{args: args, factory: factory})
+		postScope.cols = append(postScope.cols, scopeColumn{Name: "$AGG_" + itoa(len(agg.aggs)-1), Type: rt})
+		postScope.subst[key] = len(postScope.cols) - 1
+	}
+	if q.Having != nil {
+		if agg.having, err = p.c.boolExpr(q.Having, postScope); err != nil {
+			return nil, err
+		}
+	}
+	fp := &finalProjection{}
+	for _, it := range items {
+		ce, err := p.c.compile(it.expr, postScope)
+		if err != nil {
+			if strings.Contains(err.Error(), "cannot be resolved") {
+				return nil, fmt.Errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s", parser.FormatExpr(it.expr))
+			}
+			return nil, err
+		}
+		t := ce.t
+		if t.Kind == types.KindNull {
+			t = types.StringType
+		}
+		fp.items = append(fp.items, ce)
+		pl.columns = append(pl.columns, outputColumn{Name: it.alias, Type: t})
+	}
+	if err := p.assignKeys(fp, pl, items, q.GroupBy, sc, postScope); err != nil {
+		return nil, err
+	}
+	for i := range pl.columns {
+		if !pl.columns[i].Key {
+			pl.valueOrder = append(pl.valueOrder, i)
+			fp.valueItems = append(fp.valueItems, i)
+		}
+	}
+	agg.final = fp
+	pl.final = fp
+	pl.resultKind = parser.KindTable
+	if q.Window != nil {
+		w := q.Window
+		agg.grace = defaultGrace
+		if w.Grace >= 0 {
+			agg.grace = w.Grace
+		}
+		if w.Type == parser.WindowSession {
+			pl.windowKind = format.SessionWindowed
+			agg.sessions = map[string]*sessionGroup{}
+		} else {
+			pl.windowKind = format.TimeWindowed
+			pl.windowSize = w.Size
+		}
+	}
+	agg.groups = map[string]*aggGroup{}
+	groups := make([]string, len(q.GroupBy))
+	for i, g := range q.GroupBy {
+		groups[i] = parser.FormatExpr(g)
+	}
+	desc := "[ AGGREGATE ] | Group by: " + strings.Join(groups, ", ")
+	if q.Window != nil {
+		desc += fmt.Sprintf(" | Window: %s (size %d ms", q.Window.Type, q.Window.Size)
+		if q.Window.Type == parser.WindowHopping {
+			desc += fmt.Sprintf(", advance %d ms", q.Window.Advance)
+		}
+		desc += fmt.Sprintf(", grace %d ms)", agg.grace)
+	}
+	pl.steps = append(pl.steps, desc)
+	if q.Having != nil {
+		pl.steps = append(pl.steps, "[ HAVING ] | Condition: "+parser.FormatExpr(q.Having))
+	}
+	sel := make([]string, len(items))
+	for i, it := range items {
+		sel[i] = parser.FormatExpr(it.expr) + " AS " + parser.QuoteIdent(it.alias)
+	}
+	pl.steps = append(pl.steps, "[ PROJECT ] | Fields: "+strings.Join(sel, ", "))
+	return agg, nil
+}
+
+// planJoin plans `left JOIN right ON ...` (one join).
+func (p *planner) planJoin(j *parser.Join, sc *scope, pl *plan) (*joinNode, error) {
+	left, ok := j.Left.(*parser.AliasedSource)
+	if !ok {
+		return nil, fmt.Errorf("only joins of two sources are supported")
+	}
+	right := j.Right
+	ls, rs := p.cat.Get(left.Name), p.cat.Get(right.Name)
+	if ls == nil {
+		return nil, fmt.Errorf("%s does not exist.", left.Name)
+	}
+	if rs == nil {
+		return nil, fmt.Errorf("%s does not exist.", right.Name)
+	}
+	jt := j.Type
+	if jt == parser.JoinRight {
+		left, right = right, left
+		ls, rs = rs, ls
+		jt = parser.JoinLeft
+	}
+	la, ra := left.Alias, right.Alias
+	if la == "" {
+		la = ls.Name
+	}
+	if ra == "" {
+		ra = rs.Name
+	}
+	for _, c := range ls.Columns {
+		sc.cols = append(sc.cols, scopeColumn{Name: c.Name, Qualifier: la, Source: ls.Name, Type: c.Type, Key: c.Key})
+	}
+	for _, c := range rs.Columns {
+		sc.cols = append(sc.cols, scopeColumn{Name: c.Name, Qualifier: ra, Source: rs.Name, Type: c.Type, Key: c.Key})
+	}
+	cmp, ok := j.On.(*parser.Comparison)
+	if !ok || cmp.Op != "=" {
+		return nil, fmt.Errorf("Unsupported join criteria %s: only equality joins are supported.", parser.FormatExpr(j.On))
+	}
+	leftScope := &scope{cols: sc.cols[:len(ls.Columns)]}
+	// Right-side expressions are compiled against the combined layout.
+	lexpr, rexpr := cmp.L, cmp.R
+	lk, err := p.c.compile(lexpr, leftScope)
+	if err != nil {
+		lexpr, rexpr = cmp.R, cmp.L
+		if lk, err = p.c.compile(lexpr, leftScope); err != nil {
+			return nil, fmt.Errorf("Invalid join condition: %s", parser.FormatExpr(j.On))
+		}
+	}
+	rk, err := p.c.compile(rexpr, &scope{cols: sc.cols})
+	if err != nil {
+		return nil, err
+	}
+	jn := &joinNode{typ: jt, leftKey: lk, rightKey: rk, leftExpr: lexpr, rightExpr: rexpr, leftWidth: len(ls.Columns), rightWidth: len(rs.Columns),
+		leftTable: ls.Kind == parser.KindTable, rightTable: rs.Kind == parser.KindTable,
+		leftState: map[string]*Row{}, rightState: map[string][]*Row{}}
+	if j.Within != nil {
+		jn.within = j.Within
+	}
+	switch {
+	case !jn.leftTable && !jn.rightTable && j.Within == nil:
+		return nil, fmt.Errorf("Stream-Stream joins must have a WITHIN clause specified. None was provided.")
+	case jn.leftTable && !jn.rightTable:
+		return nil, fmt.Errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s %s.", ls.Name, jt, rs.Name)
+	}
+	width := len(ls.Columns) + len(rs.Columns)
+	lin, err := newInputNode(ls, 0, width)
+	if err != nil {
+		return nil, err
+	}
+	rin, err := newInputNode(rs, len(ls.Columns), width)
+	if err != nil {
+		return nil, err
+	}
+	lin.next = &joinSide{j: jn, left: true}
+	rin.next = &joinSide{j: jn, left: false}
+	jn.inputs = []*inputNode{lin, rin}
+	pl.inputs = []*inputNode{lin, rin}
+	pl.sources = []*Source{ls, rs}
+	pl.resultKind = parser.KindStream
+	if jn.leftTable && jn.rightTable {
+		pl.resultKind = parser.KindTable
+	}
+	pl.steps = append(pl.steps,
+		fmt.Sprintf("[ SOURCE ] | Source: %s | Topic: %s", ls.Name, ls.Topic),
+		fmt.Sprintf("[ SOURCE ] | Source: %s | Topic: %s", rs.Name, rs.Topic),
+		fmt.Sprintf("[ JOIN ] | Type: %s | On: %s", jt, parser.FormatExpr(j.On)))
+	pl.joinNode = jn
+	return jn, nil
+}

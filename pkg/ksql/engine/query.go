@@ -1,0 +1,339 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/format"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/parser"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/types"
+)
+
+func nowMillis() int64 { return time.Now().UnixMilli() }
+
+// storedRow is one row of a materialized table.
+type storedRow struct {
+	values   []any // in select order
+	ts       int64
+	windowed bool
+	start    int64
+	end      int64
+}
+
+// tableStore holds the latest row per key of a table (for pull queries).
+type tableStore struct {
+	mu   sync.RWMutex
+	rows map[string]*storedRow
+	cols []outputColumn
+}
+
+func newTableStore(pl *plan) *tableStore {
+	return &tableStore{rows: map[string]*storedRow{}, cols: pl.columns}
+}
+
+func (s *tableStore) apply(key []byte, em emission) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := string(key)
+	if em.tombstone {
+		delete(s.rows, k)
+		return
+	}
+	r := &storedRow{values: em.all, ts: em.ts}
+	if em.row != nil && em.row.Windowed {
+		r.windowed, r.start, r.end = true, em.row.WindowStart, em.row.WindowEnd
+	}
+	s.rows[k] = r
+}
+
+func (s *tableStore) snapshot() []*storedRow {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	keys := make([]string, 0, len(s.rows))
+	for k := range s.rows {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]*storedRow, len(keys))
+	for i, k := range keys {
+		out[i] = s.rows[k]
+	}
+	return out
+}
+
+// materializeSourceTable starts a hidden query that keeps a CREATE SOURCE
+// TABLE materialized so that pull queries can read it.
+func (e *Engine) materializeSourceTable(src *Source) error {
+	q, err := parser.ParseStatement("SELECT * FROM " + parser.QuoteIdent(src.Name) + " EMIT CHANGES;")
+	if err != nil {
+		return err
+	}
+	pl, err := e.planner().planQuery(q.(*parser.QueryStatement).Query)
+	if err != nil {
+		return err
+	}
+	store := newTableStore(pl)
+	pl.final.sink = &storeSink{store: store, keyCodec: mustKeyCodec(src)}
+	qu := &Query{ID: "MATERIALIZE_" + src.Name, Statement: src.Statement, Persistent: true, SinkName: src.Name,
+		SinkTopic: src.Topic, eng: e, plan: pl, inputs: map[string][]*inputNode{}, OffsetReset: "earliest"}
+	for _, in := range pl.inputs {
+		qu.inputs[in.src.Topic] = append(qu.inputs[in.src.Topic], in)
+		qu.SourceTopics = appendUnique(qu.SourceTopics, in.src.Topic)
+	}
+	qu.sink = pl.final.sink
+	e.register(qu)
+	return nil
+}
+
+func mustKeyCodec(src *Source) format.Codec {
+	kc, err := src.KeyCodec()
+	if err != nil {
+		return nil
+	}
+	return kc
+}
+
+type storeSink struct {
+	store    *tableStore
+	keyCodec format.Codec
+}
+
+func (s *storeSink) emit(q *query, em emission) {
+	key, _ := s.keyCodec.Encode(nil, em.keys)
+	s.store.apply(key, em)
+}
+
+// PushQuery is a running transient query (SELECT ... EMIT CHANGES) or the
+// result of a pull query. Rows arrive on Rows() in select order; the
+// channel is closed when the query ends (LIMIT reached, Close, or at once
+// for a pull query).
+type PushQuery struct {
+	*Query
+	rows     chan []any
+	done     chan struct{}
+	stopOnce sync.Once
+	rowsOnce sync.Once
+	limit    int
+	count    int
+	IsPull   bool
+}
+
+// Rows returns the result rows.
+func (p *PushQuery) Rows() <-chan []any { return p.rows }
+
+// Done is closed when the query has ended.
+func (p *PushQuery) Done() <-chan struct{} { return p.done }
+
+// Close stops the query. It is safe to call more than once and from any
+// goroutine.
+func (p *PushQuery) Close() {
+	if p.IsPull {
+		return
+	}
+	p.stopOnce.Do(func() { close(p.done) })
+	p.Query.mu.Lock()
+	p.closeRows()
+	p.Query.mu.Unlock()
+}
+
+// closeRows ends the query; the caller holds the query's lock.
+func (p *PushQuery) closeRows() {
+	p.rowsOnce.Do(func() {
+		p.eng.unregister(p.Query)
+		close(p.rows)
+	})
+}
+
+type pushSink struct{ p *PushQuery }
+
+func (s *pushSink) emit(q *query, em emission) {
+	if em.tombstone {
+		return
+	}
+	row := em.all
+	if n := len(q.ColumnNames); n < len(row) {
+		row = row[:n]
+	}
+	// The rows channel is only closed under the query's lock after done
+	// is closed, so checking done first makes the send safe.
+	select {
+	case <-s.p.done:
+		return
+	default:
+	}
+	select {
+	case <-s.p.done:
+		return
+	case s.p.rows <- row:
+	}
+	s.p.count++
+	if s.p.limit >= 0 && s.p.count >= s.p.limit {
+		s.p.stopOnce.Do(func() { close(s.p.done) })
+		s.p.closeRows()
+	}
+}
+
+// StartQuery runs a SELECT: a push query (EMIT CHANGES) keeps running and
+// yields rows as records arrive through Deliver; a pull query (no EMIT
+// clause, on a materialized table) returns the current rows at once.
+// props may set auto.offset.reset ("earliest" or "latest").
+func (e *Engine) StartQuery(ctx context.Context, sql string, props map[string]string) (*PushQuery, error) {
+	st, err := parser.ParseStatement(sql)
+	if err != nil {
+		return nil, stmtErr(ErrBadStatement, sql, "%s", err.Error())
+	}
+	qs, ok := st.(*parser.QueryStatement)
+	if !ok {
+		return nil, stmtErr(ErrBadStatement, sql, "Statement is not a query: %s", st.Text())
+	}
+	if qs.Query.Emit == parser.EmitNone {
+		return e.pullQuery(qs)
+	}
+	pl, err := e.planner().planQuery(qs.Query)
+	if err != nil {
+		return nil, stmtErr(ErrBadStatement, sql, "%s", err.Error())
+	}
+	src := pl.sources[0]
+	id := fmt.Sprintf("transient_%s_%d", strings.ToUpper(src.Name), e.tseq.Add(1))
+	q := &Query{ID: id, Statement: st.Text(), eng: e, plan: pl, inputs: map[string][]*inputNode{}, OffsetReset: "latest"}
+	if v := props["auto.offset.reset"]; v != "" {
+		q.OffsetReset = strings.ToLower(v)
+	}
+	for _, in := range pl.inputs {
+		q.inputs[in.src.Topic] = append(q.inputs[in.src.Topic], in)
+		q.SourceTopics = appendUnique(q.SourceTopics, in.src.Topic)
+	}
+	selected := pl.selectedColumns()
+	for _, c := range selected {
+		q.ColumnNames = append(q.ColumnNames, c.Name)
+		q.ColumnTypes = append(q.ColumnTypes, c.Type.String())
+	}
+	p := &PushQuery{Query: q, rows: make(chan []any, 256), done: make(chan struct{}), limit: qs.Query.Limit}
+	ps := &pushSink{p: p}
+	q.sink = ps
+	q.push = ps
+	pl.final.sink = ps
+	e.register(q)
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.Close()
+		case <-p.done:
+		}
+	}()
+	return p, nil
+}
+
+// selectedColumns returns the user-visible select columns (no hidden keys).
+func (pl *plan) selectedColumns() []outputColumn { return pl.columns[:len(pl.columns)-pl.hidden] }
+
+// pullQuery reads the current state of a materialized table.
+func (e *Engine) pullQuery(qs *parser.QueryStatement) (*PushQuery, error) {
+	text := qs.Text()
+	from, ok := qs.Query.From.(*parser.AliasedSource)
+	if !ok {
+		return nil, stmtErr(ErrBadStatement, text, "Pull queries don't support JOIN clauses.")
+	}
+	src := e.cat.Get(from.Name)
+	if src == nil {
+		return nil, stmtErr(ErrBadStatement, text, "%s does not exist.", from.Name)
+	}
+	if src.Kind != parser.KindTable {
+		return nil, stmtErr(ErrBadStatement, text, "Pull queries are not supported on streams. Add EMIT CHANGES to run a push query.")
+	}
+	var store *tableStore
+	for _, q := range e.Queries() {
+		if q.Persistent && q.SinkName == src.Name {
+			switch s := q.sink.(type) {
+			case *topicSink:
+				store = s.store
+			case *storeSink:
+				store = s.store
+			}
+		}
+	}
+	if store == nil {
+		return nil, stmtErr(ErrBadStatement, text, "The %s table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_%s AS SELECT * FROM %s'.", src.Name, src.Name, src.Name)
+	}
+	if len(qs.Query.GroupBy) > 0 || qs.Query.Window != nil {
+		return nil, stmtErr(ErrBadStatement, text, "Pull queries don't support GROUP BY or WINDOW clauses.")
+	}
+	// Plan the query against the table's columns (with window bounds).
+	sc := &scope{windowed: src.Windowed()}
+	alias := from.Alias
+	if alias == "" {
+		alias = src.Name
+	}
+	for _, c := range src.Columns {
+		sc.cols = append(sc.cols, scopeColumn{Name: c.Name, Qualifier: alias, Source: src.Name, Type: c.Type, Key: c.Key})
+	}
+	p := e.planner()
+	var where *compiled
+	var err error
+	if qs.Query.Where != nil {
+		if where, err = p.c.boolExpr(qs.Query.Where, sc); err != nil {
+			return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
+		}
+	}
+	items, err := expandSelect(qs.Query, sc, false)
+	if err != nil {
+		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
+	}
+	var exprs []*compiled
+	res := &PushQuery{IsPull: true, done: make(chan struct{}), limit: qs.Query.Limit}
+	q := &Query{ID: "pull_" + strconv.FormatInt(e.tseq.Add(1), 10), Statement: text, eng: e}
+	for _, it := range items {
+		ce, err := p.c.compile(it.expr, sc)
+		if err != nil {
+			return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
+		}
+		exprs = append(exprs, ce)
+		q.ColumnNames = append(q.ColumnNames, it.alias)
+		t := ce.t
+		if t.Kind == types.KindNull {
+			t = types.StringType
+		}
+		q.ColumnTypes = append(q.ColumnTypes, t.String())
+	}
+	res.Query = q
+	// The store keeps rows in the sink's select order; map them to the
+	// table's column order (key columns first).
+	index := map[string]int{}
+	for i, c := range store.cols {
+		index[c.Name] = i
+	}
+	var rows [][]any
+	for _, sr := range store.snapshot() {
+		r := &Row{Cols: make([]any, len(src.Columns)), Timestamp: sr.ts, Windowed: sr.windowed, WindowStart: sr.start, WindowEnd: sr.end}
+		for i, c := range src.Columns {
+			if j, ok := index[c.Name]; ok && j < len(sr.values) {
+				r.Cols[i] = sr.values[j]
+			}
+		}
+		if where != nil {
+			if ok, _ := evalBool(where, r); !ok {
+				continue
+			}
+		}
+		out := make([]any, len(exprs))
+		for i, ce := range exprs {
+			out[i], _ = ce.eval(r)
+		}
+		rows = append(rows, out)
+		if res.limit >= 0 && len(rows) >= res.limit {
+			break
+		}
+	}
+	res.rows = make(chan []any, len(rows))
+	for _, r := range rows {
+		res.rows <- r
+	}
+	close(res.rows)
+	close(res.done)
+	return res, nil
+}

@@ -1,0 +1,180 @@
+package types
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// ArithResultType returns the type of `a op b` for op one of + - * / %,
+// following ksqlDB: integers stay integers (with integer division),
+// DECIMALs get the precision and scale of SQL's decimal rules, anything
+// with a DOUBLE is a DOUBLE, and STRING + STRING concatenates.
+func ArithResultType(op byte, a, b *Type) (*Type, error) {
+	if a.Kind == KindNull && b.Kind == KindNull {
+		return NullType, nil
+	}
+	if op == '+' && (a.Kind == KindString || b.Kind == KindString) {
+		if (a.Kind == KindString || a.Kind == KindNull) && (b.Kind == KindString || b.Kind == KindNull) {
+			return StringType, nil
+		}
+	}
+	if a.Kind == KindNull {
+		a = b
+	}
+	if b.Kind == KindNull {
+		b = a
+	}
+	if !a.IsNumeric() || !b.IsNumeric() {
+		return nil, fmt.Errorf("unsupported arithmetic types. %s %c %s", a, op, b)
+	}
+	if a.Kind == KindDouble || b.Kind == KindDouble {
+		return DoubleType, nil
+	}
+	if a.Kind == KindDecimal || b.Kind == KindDecimal {
+		da, db := DecimalFor(a), DecimalFor(b)
+		p1, s1, p2, s2 := da.Precision, da.Scale, db.Precision, db.Scale
+		var p, s int
+		switch op {
+		case '+', '-':
+			s = max(s1, s2)
+			p = max(p1-s1, p2-s2) + s + 1
+		case '*':
+			p, s = p1+p2+1, s1+s2
+		case '/':
+			s = max(6, s1+p2+1)
+			p = p1 - s1 + s2 + s
+		case '%':
+			s = max(s1, s2)
+			p = min(p1-s1, p2-s2) + s
+		}
+		if p > 38 {
+			s = max(0, s-(p-38))
+			p = 38
+		}
+		return DecimalOf(p, s), nil
+	}
+	if a.Kind == KindBigint || b.Kind == KindBigint {
+		return BigintType, nil
+	}
+	return IntegerType, nil
+}
+
+// ErrDivideByZero is returned by integer and decimal division by zero.
+var ErrDivideByZero = errors.New("/ by zero")
+
+// Arith evaluates `a op b` producing a value of type result (as returned
+// by ArithResultType). NULL operands give NULL.
+func Arith(op byte, a, b any, result *Type) (any, error) {
+	if a == nil || b == nil {
+		return nil, nil
+	}
+	switch result.Kind {
+	case KindString:
+		return Format(a) + Format(b), nil
+	case KindInteger:
+		x, y := int32(ToInt64(a)), int32(ToInt64(b))
+		switch op {
+		case '+':
+			return x + y, nil
+		case '-':
+			return x - y, nil
+		case '*':
+			return x * y, nil
+		case '/':
+			if y == 0 {
+				return nil, ErrDivideByZero
+			}
+			if x == math.MinInt32 && y == -1 {
+				return x, nil
+			}
+			return x / y, nil
+		case '%':
+			if y == 0 {
+				return nil, ErrDivideByZero
+			}
+			if y == -1 {
+				return int32(0), nil
+			}
+			return x % y, nil
+		}
+	case KindBigint:
+		x, y := ToInt64(a), ToInt64(b)
+		switch op {
+		case '+':
+			return x + y, nil
+		case '-':
+			return x - y, nil
+		case '*':
+			return x * y, nil
+		case '/':
+			if y == 0 {
+				return nil, ErrDivideByZero
+			}
+			if x == math.MinInt64 && y == -1 {
+				return x, nil
+			}
+			return x / y, nil
+		case '%':
+			if y == 0 {
+				return nil, ErrDivideByZero
+			}
+			if y == -1 {
+				return int64(0), nil
+			}
+			return x % y, nil
+		}
+	case KindDouble:
+		x, y := ToFloat(a), ToFloat(b)
+		switch op {
+		case '+':
+			return x + y, nil
+		case '-':
+			return x - y, nil
+		case '*':
+			return x * y, nil
+		case '/':
+			return x / y, nil
+		case '%':
+			return math.Mod(x, y), nil
+		}
+	case KindDecimal:
+		x, y := toDecimal(a), toDecimal(b)
+		var r Decimal
+		var err error
+		switch op {
+		case '+':
+			r = x.Add(y)
+		case '-':
+			r = x.Sub(y)
+		case '*':
+			r = x.Mul(y)
+		case '/':
+			r, err = x.Div(y, result.Scale)
+		case '%':
+			r, err = x.Mod(y)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return r.Rescale(result.Scale), nil
+	}
+	return nil, fmt.Errorf("unsupported arithmetic %s %c %s", KindOf(a), op, KindOf(b))
+}
+
+// Negate returns -v for a numeric value.
+func Negate(v any) (any, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case int32:
+		return -x, nil
+	case int64:
+		return -x, nil
+	case float64:
+		return -x, nil
+	case Decimal:
+		return x.Neg(), nil
+	}
+	return nil, fmt.Errorf("cannot negate %s", KindOf(v))
+}
