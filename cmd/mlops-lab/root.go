@@ -98,6 +98,8 @@ starter files, and grade your work:
 		newSolutionCmd(app),
 		newInitCmd(app),
 		newServeCmd(app),
+		newTopicCmd(app),
+		newDatagenCmd(app),
 	)
 	return root
 }

@@ -22,15 +22,16 @@ type Workspace struct {
 // ErrNotFound is returned when no workspace encloses the folder.
 var ErrNotFound = errors.New("not inside a course workspace")
 
-// Find walks up from dir to the nearest folder that holds both go.mod and a
-// labs/ folder.
+// Find walks up from dir to the nearest folder that holds go.mod and either a
+// labs/ folder or the runner's state folder (so `reset` still finds a
+// workspace whose labs/ was deleted).
 func Find(dir string) (Workspace, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return Workspace{}, err
 	}
 	for d := abs; ; d = filepath.Dir(d) {
-		if isFile(filepath.Join(d, "go.mod")) && isDir(filepath.Join(d, "labs")) {
+		if isFile(filepath.Join(d, "go.mod")) && (isDir(filepath.Join(d, "labs")) || isDir(filepath.Join(d, StateDir))) {
 			return Workspace{Root: d}, nil
 		}
 		if filepath.Dir(d) == d {

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
+	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/datagen"
+)
+
+type datagenOptions struct {
+	env        envFlags
+	generator  string
+	topic      string
+	rate       float64
+	count      int
+	seed       uint64
+	seedGiven  bool
+	partitions int32
+	print      bool
+	format     string
+	// progressInterval is how often progress is reported (hidden; tests
+	// shorten it).
+	progressInterval time.Duration
+}
+
+// datagenPrintCount is how many records --print shows when --count is not given.
+const datagenPrintCount = 10
+
+func newDatagenCmd(app *App) *cobra.Command {
+	opts := &datagenOptions{}
+	cmd := &cobra.Command{
+		Use:   "datagen GENERATOR",
+		Short: "Produce a stream of test records (orders, pageviews, users) into a topic",
+		Long: `Produce test records into a topic, like ksql-datagen's quickstarts.
+
+Generators (the record key in brackets):
+  orders     [orderid]   {"ordertime","orderid","itemid","orderunits","address":{"city","state","zipcode"}}
+  pageviews  [viewtime]  {"viewtime","userid","pageid"}
+  users      [userid]    {"registertime","userid","regionid","gender"}
+
+Values are JSON; timestamps are the current time. The same --seed gives the
+same records (apart from their timestamps). The topic is created when missing.
+--print shows the records instead of producing them (no Kafka needed).`,
+		Example: `  mlops-lab datagen orders --print
+  mlops-lab datagen orders --rate 5
+  mlops-lab datagen pageviews --topic clicks --rate 100 --count 1000 --partitions 3
+  mlops-lab datagen users --count 50 --seed 7`,
+		Args: exactArgs(1, "datagen needs a generator: `mlops-lab datagen orders` (generators: "+strings.Join(datagen.Names(), ", ")+")"),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return datagen.Names(), cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.generator = args[0]
+			opts.seedGiven = cmd.Flags().Changed("seed")
+			if !opts.seedGiven {
+				opts.seed = rand.Uint64() % 1_000_000
+			}
+			if opts.print && !cmd.Flags().Changed("count") {
+				opts.count = datagenPrintCount
+			}
+			if opts.print && !cmd.Flags().Changed("rate") {
+				opts.rate = 0
+			}
+			return runDatagen(cmd.Context(), app, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.topic, "topic", "t", "", "topic to produce to (default: the generator's name)")
+	fl.Float64VarP(&opts.rate, "rate", "r", 10, "records per second (0: as fast as possible)")
+	fl.IntVarP(&opts.count, "count", "n", 0, "stop after this many records (0: until Ctrl-C)")
+	fl.Uint64Var(&opts.seed, "seed", 0, "random seed, for the same records every time (default: a random one, printed)")
+	fl.Int32VarP(&opts.partitions, "partitions", "p", 1, "partitions of the topic when it has to be created")
+	fl.BoolVar(&opts.print, "print", false, "print the records instead of producing them (10 unless --count is given)")
+	fl.BoolVar(&opts.print, "dry-run", false, "the same as --print")
+	fl.StringVar(&opts.format, "format", datagen.FormatText, "with --print: text (KEY<TAB>VALUE, the input of topic produce --key-separator '\\t') or json")
+	fl.DurationVar(&opts.progressInterval, "progress-interval", 5*time.Second, "how often to report progress")
+	_ = fl.MarkHidden("progress-interval")
+	opts.env.register(cmd)
+	return cmd
+}
+
+func runDatagen(ctx context.Context, app *App, opts *datagenOptions) error {
+	ctor, err := datagen.Lookup(opts.generator)
+	if err != nil {
+		return err
+	}
+	if opts.rate < 0 || math.IsNaN(opts.rate) || math.IsInf(opts.rate, 0) {
+		return fmt.Errorf("--rate must be a number of records per second, or 0 for as fast as possible (got %v)", opts.rate)
+	}
+	if opts.count < 0 {
+		return fmt.Errorf("--count must be 0 (until Ctrl-C) or more (got %d)", opts.count)
+	}
+	if opts.partitions < 1 {
+		return fmt.Errorf("--partitions must be at least 1 (got %d)", opts.partitions)
+	}
+	if opts.format != datagen.FormatText && opts.format != datagen.FormatJSON {
+		return fmt.Errorf("--format must be %s or %s (got %q)", datagen.FormatText, datagen.FormatJSON, opts.format)
+	}
+	gen, err := ctor(datagen.Options{Seed: opts.seed})
+	if err != nil {
+		return fmt.Errorf("generator %s: %w", opts.generator, err)
+	}
+	ropts := datagen.RunOptions{Rate: opts.rate, Count: opts.count, Progress: app.Err, ProgressInterval: opts.progressInterval}
+
+	if opts.print {
+		ropts.Progress = nil
+		_, err := datagen.Print(ctx, app.Out, opts.format, gen, ropts)
+		if err == nil && !opts.seedGiven {
+			fmt.Fprintf(app.Err, "(seed %d: add --seed %d to get these records again)\n", opts.seed, opts.seed)
+		}
+		return err
+	}
+
+	topic := opts.topic
+	if topic == "" {
+		topic = strings.ReplaceAll(opts.generator, ":", "-")
+	}
+	if err := kafkautil.ValidateTopicName(topic); err != nil {
+		return fmt.Errorf("--topic: %w", err)
+	}
+	return withKafkaTool(ctx, app, &opts.env, func(bootstrap string) error {
+		err := kafkautil.CreateTopic(ctx, bootstrap, topic, kafkautil.CreateTopicOptions{Partitions: opts.partitions, IfNotExists: true})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(app.Err, "%s -> topic %s at %s (seed %d; Ctrl-C to stop)\n", opts.generator, topic, describeRate(opts.rate, opts.count), opts.seed)
+		start := time.Now()
+		sent, err := datagen.Run(ctx, bootstrap, topic, gen, ropts)
+		elapsed := time.Since(start)
+		fmt.Fprintf(app.Out, "sent %s to %s in %s (%.0f/s)\n", countOf(sent, "record"), topic, elapsed.Round(time.Millisecond), float64(sent)/max(elapsed.Seconds(), 1e-9))
+		return err
+	})
+}
+
+func describeRate(rate float64, count int) string {
+	what := "full speed"
+	if rate > 0 {
+		what = fmt.Sprintf("%g records/s", rate)
+	}
+	if count > 0 {
+		what += fmt.Sprintf(", %d records", count)
+	}
+	return what
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
+)
+
+func TestDatagenPrint(t *testing.T) {
+	out, errOut, err := runToolCmd(t, newDatagenCmd, "", "datagen", "orders", "--print", "--seed", "3")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != datagenPrintCount {
+		t.Fatalf("--print wrote %d lines, want %d:\n%s", len(lines), datagenPrintCount, out)
+	}
+	for i, line := range lines {
+		key, value, ok := strings.Cut(line, "\t")
+		var order struct {
+			OrderID int `json:"orderid"`
+		}
+		if !ok || json.Unmarshal([]byte(value), &order) != nil || order.OrderID != i || key != strings.TrimSpace(key) {
+			t.Fatalf("line %d: %q", i, line)
+		}
+	}
+
+	// The same seed gives the same records, apart from their timestamps.
+	again, _, err := runToolCmd(t, newDatagenCmd, "", "datagen", "orders", "--dry-run", "--seed", "3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp := regexp.MustCompile(`"ordertime":\d+`)
+	if stamp.ReplaceAllString(out, "") != stamp.ReplaceAllString(again, "") {
+		t.Errorf("two runs with --seed 3 differ:\n%s\n%s", out, again)
+	}
+
+	out, _, err = runToolCmd(t, newDatagenCmd, "", "datagen", "users", "--print", "--count", "3", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		var rec struct {
+			Timestamp int64  `json:"timestamp"`
+			Key       string `json:"key"`
+			Value     struct {
+				UserID string `json:"userid"`
+			} `json:"value"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Key != rec.Value.UserID || rec.Timestamp == 0 {
+			t.Errorf("json line %q (%v)", line, err)
+		}
+	}
+}
+
+func TestDatagenIntoBroker(t *testing.T) {
+	bs := startCmdTestBroker(t)
+	out, errOut, err := runToolCmd(t, newDatagenCmd, "", "datagen", "pageviews", "--topic", "clicks", "--count", "50", "--rate", "0", "--partitions", "3", "--seed", "1", "--bootstrap", bs)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if !strings.HasPrefix(out, "sent 50 records to clicks in ") {
+		t.Errorf("stdout: %q", out)
+	}
+	if !strings.Contains(errOut, "pageviews -> topic clicks at full speed, 50 records (seed 1; Ctrl-C to stop)") {
+		t.Errorf("stderr: %q", errOut)
+	}
+	d, err := kafkautil.DescribeTopic(context.Background(), bs, "clicks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Partitions) != 3 || d.Records() != 50 {
+		t.Errorf("clicks has %d partitions and %d records; want 3 and 50", len(d.Partitions), d.Records())
+	}
+}
+
+func TestDatagenProgressAndStop(t *testing.T) {
+	bs := startCmdTestBroker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	out, errOut, err := runToolCmdContext(ctx, t, newDatagenCmd, "", "datagen", "orders", "--rate", "200", "--progress-interval", "150ms", "--bootstrap", bs)
+	if err != nil {
+		t.Fatalf("stopping with the context is not an error: %v\n%s", err, errOut)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v to stop", d)
+	}
+	if !regexp.MustCompile(`orders: \d+ records sent \(\d+/s\)`).MatchString(errOut) {
+		t.Errorf("no progress lines in stderr:\n%s", errOut)
+	}
+	if !regexp.MustCompile(`^sent \d+ records to orders in `).MatchString(out) {
+		t.Errorf("stdout: %q", out)
+	}
+}
+
+func TestDatagenUserErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{}, "datagen needs a generator: `mlops-lab datagen orders` (generators: orders, pageviews, users"},
+		{[]string{"ordres"}, `unknown generator "ordres": known generators are orders, pageviews, users`},
+		{[]string{"orders", "--rate", "-5", "--print"}, "--rate must be a number of records per second"},
+		{[]string{"orders", "--count", "-1", "--print"}, "--count must be 0"},
+		{[]string{"orders", "--partitions", "0"}, "--partitions must be at least 1"},
+		{[]string{"orders", "--print", "--format", "csv"}, "--format must be text or json"},
+		{[]string{"orders", "--topic", "no spaces"}, `--topic: topic name "no spaces" is not valid`},
+	}
+	for _, tt := range tests {
+		_, _, err := runToolCmd(t, newDatagenCmd, "", append([]string{"datagen"}, tt.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("datagen %v:\n  error %v\n  want one line containing %q", tt.args, err, tt.want)
+		}
+	}
+}
