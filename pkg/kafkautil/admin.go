@@ -78,7 +78,7 @@ func WaitReachable(ctx context.Context, bootstrap string) error {
 		last = err
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("Kafka at %s is not reachable: %v", bootstrap, last)
+			return fmt.Errorf("cannot reach Kafka at %s: %v", bootstrap, last)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
