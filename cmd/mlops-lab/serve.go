@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
+	ksqlclient "github.com/mlops-lab/mlops-lab/pkg/ksql/client"
+	ksqlkafka "github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
+	ksqlserver "github.com/mlops-lab/mlops-lab/pkg/ksql/server"
 )
 
 // serveOptions are the flags of `mlops-lab serve`.
@@ -64,13 +68,7 @@ func runServe(ctx context.Context, app *App, opts *serveOptions) error {
 		if err := checkServeAddr("--ksql-listen", opts.ksqlListen); err != nil {
 			return err
 		}
-		// KSQL ENGINE: start the embedded ksqlDB engine here, serving the
-		// ksqlDB REST API on opts.ksqlListen against the broker below, and
-		// print "ksql: http://HOST:PORT" once it answers /info. Until the
-		// engine exists, asking for it is an error rather than a silent no-op.
-		return errors.New("--ksql-listen: the embedded ksqlDB engine is not available yet; run serve without --ksql-listen")
 	}
-
 	broker, err := kafkautil.StartBroker(ctx, kafkautil.BrokerOptions{
 		Listen:    opts.kafkaListen,
 		Advertise: opts.kafkaAdvertise,
@@ -89,9 +87,46 @@ func runServe(ctx context.Context, app *App, opts *serveOptions) error {
 	if opts.kafkaAdvertise != "" {
 		fmt.Fprintf(app.Err, "listening on %s, advertising %s\n", opts.kafkaListen, opts.kafkaAdvertise)
 	}
+	if opts.ksqlListen != "" {
+		stop, err := serveKSQL(ctx, app, broker.Addr(), opts.ksqlListen)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	<-ctx.Done()
 	fmt.Fprintln(app.Err, "stopping")
 	return nil
+}
+
+// serveKSQL starts the embedded ksqlDB engine over the broker at
+// bootstrap and its REST API on listen, and prints "ksql: http://HOST:PORT"
+// once /info answers. stop shuts down the server, then the engine.
+func serveKSQL(ctx context.Context, app *App, bootstrap, listen string) (stop func(), err error) {
+	rt, err := ksqlkafka.Open(ctx, ksqlkafka.Options{Bootstrap: bootstrap,
+		Logf: func(format string, args ...any) { fmt.Fprintf(app.Err, format+"\n", args...) }})
+	if err != nil {
+		return nil, fmt.Errorf("starting the ksqlDB engine: %w", err)
+	}
+	srv := ksqlserver.New(rt)
+	if err := srv.Start(listen); err != nil {
+		_ = rt.Close()
+		return nil, err
+	}
+	stop = func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Close(sctx)
+		_ = rt.Close()
+	}
+	ictx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := ksqlclient.New(srv.URL()).Info(ictx); err != nil {
+		stop()
+		return nil, fmt.Errorf("the ksqlDB REST API on %s does not answer: %w", listen, err)
+	}
+	fmt.Fprintf(app.Out, "ksql: %s\n", srv.URL())
+	return stop, nil
 }
 
 // checkServeAddr validates a HOST:PORT flag value (the host may be empty).

@@ -179,7 +179,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"--kafka-listen", "9092"}, "--kafka-listen \"9092\": want HOST:PORT"},
 		{[]string{"--kafka-listen", "127.0.0.1:99999"}, "port must be a number"},
 		{[]string{"--kafka-listen", "127.0.0.1:0", "--kafka-advertise", "nohost"}, "--kafka-advertise"},
-		{[]string{"--kafka-listen", "127.0.0.1:0", "--ksql-listen", "127.0.0.1:0"}, "ksqlDB engine is not available yet"},
+		{[]string{"--kafka-listen", "127.0.0.1:0", "--ksql-listen", "8088"}, "--ksql-listen \"8088\": want HOST:PORT"},
 		{[]string{"extra"}, "unknown command"},
 	} {
 		var out, errOut serveBuffer

@@ -26,8 +26,8 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/grader"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
-	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
+	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 )
 
 // The Ryuk image cannot be pulled on the project's machines; the tests close

@@ -3,7 +3,11 @@ package env
 import (
 	"context"
 
+	"time"
+
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
+	ksqlkafka "github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
+	ksqlserver "github.com/mlops-lab/mlops-lab/pkg/ksql/server"
 )
 
 type embedded struct {
@@ -29,5 +33,37 @@ func startEmbedded(ctx context.Context, spec Spec) (Environment, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &embedded{broker: broker}, nil
+	e := &embedded{broker: broker}
+	if spec.KSQL {
+		if err := e.startKSQL(ctx, spec); err != nil {
+			_ = e.Close(context.Background())
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// startKSQL runs the embedded ksqlDB engine over the broker and serves its
+// REST API on a free loopback port. With a data folder the engine's
+// command topic lives in the broker's persisted topics, so a restart gets
+// the streams, tables and persistent queries back.
+func (e *embedded) startKSQL(ctx context.Context, spec Spec) error {
+	progressf(spec.Progress, "starting the embedded ksqlDB engine")
+	rt, err := ksqlkafka.Open(ctx, ksqlkafka.Options{Bootstrap: e.broker.Addr()})
+	if err != nil {
+		return err
+	}
+	e.closers = append(e.closers, func() { _ = rt.Close() })
+	srv := ksqlserver.New(rt)
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		return err
+	}
+	// Closers run in reverse: the server stops before the engine.
+	e.closers = append(e.closers, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Close(ctx)
+	})
+	e.ksqlURL = srv.URL()
+	return nil
 }

@@ -1,0 +1,184 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/engine"
+)
+
+// producer is the engine's Producer: an asynchronous sarama producer
+// (so a query does not wait a round trip per output record) that numbers
+// every record it sends, so the runner can wait until everything sent
+// before a point has been acknowledged (flush) before it commits the
+// input offsets that produced it.
+type producer struct {
+	ap sarama.AsyncProducer
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	next    uint64 // sequence number of the next record sent
+	base    uint64 // sequence number of acked[0]
+	acked   []bool // acknowledgement of base, base+1, ...
+	closed  bool
+	lastErr error
+
+	// suppress, when it returns true for a topic, drops the record: the
+	// runner uses it while a query rebuilds its state from records whose
+	// output was already written before a restart.
+	suppress func(topic string) bool
+	// onError reports a record the broker refused.
+	onError func(msg *sarama.ProducerMessage, err error)
+
+	done chan struct{}
+}
+
+var _ engine.Producer = (*producer)(nil)
+
+func newProducer(client sarama.Client) (*producer, error) {
+	ap, err := sarama.NewAsyncProducerFromClient(client)
+	if err != nil {
+		return nil, err
+	}
+	p := &producer{ap: ap, done: make(chan struct{})}
+	p.cond = sync.NewCond(&p.mu)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for msg := range ap.Successes() {
+			p.ack(msg.Metadata.(uint64))
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for perr := range ap.Errors() {
+			p.mu.Lock()
+			p.lastErr = perr.Err
+			p.mu.Unlock()
+			if p.onError != nil {
+				p.onError(perr.Msg, perr.Err)
+			}
+			p.ack(perr.Msg.Metadata.(uint64))
+		}
+	}()
+	go func() { wg.Wait(); close(p.done) }()
+	return p, nil
+}
+
+func (p *producer) ack(seq uint64) {
+	p.mu.Lock()
+	if i := seq - p.base; seq >= p.base && i < uint64(len(p.acked)) {
+		p.acked[i] = true
+	}
+	n := 0
+	for n < len(p.acked) && p.acked[n] {
+		n++
+	}
+	if n > 0 {
+		p.acked = p.acked[n:]
+		p.base += uint64(n)
+		if cap(p.acked) > 4096 && len(p.acked) < cap(p.acked)/4 {
+			p.acked = append(make([]bool, 0, 2*len(p.acked)+64), p.acked...)
+		}
+		p.cond.Broadcast()
+	}
+	p.mu.Unlock()
+}
+
+var errProducerClosed = errors.New("producer closed")
+
+// Produce sends a record asynchronously.
+func (p *producer) Produce(ctx context.Context, rec engine.Record) error {
+	if p.suppress != nil && p.suppress(rec.Topic) {
+		return nil
+	}
+	msg := &sarama.ProducerMessage{Topic: rec.Topic}
+	if rec.Key != nil {
+		msg.Key = sarama.ByteEncoder(rec.Key)
+	}
+	if rec.Value != nil {
+		msg.Value = sarama.ByteEncoder(rec.Value)
+	}
+	if rec.Timestamp > 0 {
+		msg.Timestamp = time.UnixMilli(rec.Timestamp)
+	}
+	for _, h := range rec.Headers {
+		msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: []byte(h.Key), Value: h.Value})
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return errProducerClosed
+	}
+	msg.Metadata = p.next
+	p.next++
+	p.acked = append(p.acked, false)
+	// Sending under the lock keeps sequence numbers in send order.
+	select {
+	case p.ap.Input() <- msg:
+		p.mu.Unlock()
+		return nil
+	default:
+	}
+	p.mu.Unlock()
+	// The input channel is full: wait outside the lock (acks need it).
+	select {
+	case p.ap.Input() <- msg:
+		return nil
+	case <-ctx.Done():
+		p.ack(msg.Metadata.(uint64))
+		return ctx.Err()
+	}
+}
+
+// mark returns the sequence number the next record will get: flushing up
+// to it covers everything sent so far.
+func (p *producer) mark() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.next
+}
+
+// waitAcked waits until every record numbered below upTo has been
+// acknowledged (or refused), or ctx ends.
+func (p *producer) waitAcked(ctx context.Context, upTo uint64) error {
+	stop := context.AfterFunc(ctx, func() {
+		p.mu.Lock()
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	})
+	defer stop()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.base < upTo && len(p.acked) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p.cond.Wait()
+	}
+	return nil
+}
+
+// flush waits until everything sent so far is acknowledged.
+func (p *producer) flush(ctx context.Context) error { return p.waitAcked(ctx, p.mark()) }
+
+// close flushes and stops the producer.
+func (p *producer) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = p.flush(ctx)
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	p.mu.Unlock()
+	p.ap.AsyncClose()
+	<-p.done
+}

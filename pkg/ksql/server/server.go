@@ -1,0 +1,382 @@
+// Package server serves ksqlDB's REST API on net/http over the embedded
+// engine: GET /info and /healthcheck, POST /ksql (statements), /query (the
+// older streaming query endpoint), /query-stream (push and pull queries,
+// newline-delimited or as one JSON array), /close-query and
+// /inserts-stream. Request and response shapes follow ksqlDB 0.29 (its
+// KsqlRequest, StreamedRow, KsqlEntity and KsqlErrorMessage classes), so
+// the same clients work against this server and a real ksqlDB.
+//
+// A push query runs until it reaches its LIMIT, is closed through
+// /close-query, or its client goes away (the request's context ends).
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/engine"
+)
+
+// Version is the ksqlDB version this server reports.
+const Version = "0.29.0"
+
+// Backend runs statements and queries: kafka.Runtime over Kafka, or
+// anything else shaped like it.
+type Backend interface {
+	Execute(ctx context.Context, sql string, props map[string]string) ([]engine.Entity, error)
+	StartQuery(ctx context.Context, sql string, props map[string]string) (*engine.PushQuery, error)
+	Engine() *engine.Engine
+	ClusterID() string
+	ServiceID() string
+}
+
+// Server is the ksqlDB REST API over a Backend.
+type Server struct {
+	b   Backend
+	mux *http.ServeMux
+
+	mu      sync.Mutex
+	queries map[string]*engine.PushQuery
+
+	httpSrv *http.Server
+	ln      net.Listener
+	served  chan struct{}
+}
+
+// New returns a server for b; use it as an http.Handler or call Start.
+func New(b Backend) *Server {
+	s := &Server{b: b, mux: http.NewServeMux(), queries: map[string]*engine.PushQuery{}}
+	s.mux.HandleFunc("GET /info", s.info)
+	s.mux.HandleFunc("GET /healthcheck", s.health)
+	s.mux.HandleFunc("POST /ksql", s.ksql)
+	s.mux.HandleFunc("POST /query", s.query)
+	s.mux.HandleFunc("POST /query-stream", s.queryStream)
+	s.mux.HandleFunc("POST /close-query", s.closeQuery)
+	s.mux.HandleFunc("POST /inserts-stream", s.insertsStream)
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Start listens on addr (HOST:PORT; 127.0.0.1:0 picks a free port) and
+// serves in the background until Close.
+func (s *Server) Start(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("ksql server: listening on %s: %w", addr, err)
+	}
+	s.ln = ln
+	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.served = make(chan struct{})
+	go func() {
+		defer close(s.served)
+		_ = s.httpSrv.Serve(ln)
+	}()
+	return nil
+}
+
+// Addr is the address the server listens on (after Start).
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// URL is the server's base URL, http://HOST:PORT (after Start).
+func (s *Server) URL() string { return "http://" + s.Addr() }
+
+// Close ends the running queries and stops the server.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	for _, q := range s.queries {
+		q.Close()
+	}
+	s.mu.Unlock()
+	if s.httpSrv == nil {
+		return nil
+	}
+	err := s.httpSrv.Shutdown(ctx)
+	if err != nil {
+		err = s.httpSrv.Close()
+	}
+	<-s.served
+	return err
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// errorMessage is ksqlDB's KsqlErrorMessage / KsqlStatementErrorMessage.
+type errorMessage struct {
+	Type          string          `json:"@type"`
+	ErrorCode     int             `json:"error_code"`
+	Message       string          `json:"message"`
+	StatementText string          `json:"statementText,omitempty"`
+	Entities      []engine.Entity `json:"entities"`
+}
+
+func writeError(w http.ResponseWriter, err error, text string) {
+	var se *engine.StatementError
+	if errors.As(err, &se) {
+		status := http.StatusBadRequest
+		if se.ErrorCode >= 50000 {
+			status = http.StatusInternalServerError
+		}
+		if se.Entities == nil {
+			se.Entities = []engine.Entity{}
+		}
+		writeJSON(w, status, se)
+		return
+	}
+	writeJSON(w, http.StatusBadRequest, errorMessage{Type: "statement_error", ErrorCode: engine.ErrBadStatement, Message: err.Error(), StatementText: text, Entities: []engine.Entity{}})
+}
+
+func badRequest(w http.ResponseWriter, msg string) {
+	writeJSON(w, http.StatusBadRequest, errorMessage{Type: "generic_error", ErrorCode: engine.ErrBadRequest, Message: msg, Entities: []engine.Entity{}})
+}
+
+func (s *Server) info(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"KsqlServerInfo": map[string]any{
+		"version":        Version,
+		"kafkaClusterId": s.b.ClusterID(),
+		"ksqlServiceId":  s.b.ServiceID(),
+		"serverStatus":   "RUNNING",
+	}})
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	ok := map[string]bool{"isHealthy": true}
+	writeJSON(w, http.StatusOK, map[string]any{"isHealthy": true, "details": map[string]any{
+		"metastore": ok, "kafka": ok, "commandRunner": ok,
+	}})
+}
+
+// props turns request properties (any JSON values) into strings.
+func props(in map[string]any) map[string]string {
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		switch v := v.(type) {
+		case string:
+			out[k] = v
+		case nil:
+		default:
+			b, _ := json.Marshal(v)
+			out[k] = string(b)
+		}
+	}
+	return out
+}
+
+type ksqlRequest struct {
+	KSQL              string         `json:"ksql"`
+	StreamsProperties map[string]any `json:"streamsProperties"`
+}
+
+func (s *Server) ksql(w http.ResponseWriter, r *http.Request) {
+	var req ksqlRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		badRequest(w, "Error parsing request: "+err.Error())
+		return
+	}
+	if strings.TrimSpace(req.KSQL) == "" {
+		badRequest(w, "\"ksql\" field must be populated")
+		return
+	}
+	ents, err := s.b.Execute(r.Context(), req.KSQL, props(req.StreamsProperties))
+	if err != nil {
+		writeError(w, err, req.KSQL)
+		return
+	}
+	if ents == nil {
+		ents = []engine.Entity{}
+	}
+	writeJSON(w, http.StatusOK, ents)
+}
+
+func (s *Server) register(q *engine.PushQuery) {
+	if q.IsPull {
+		return
+	}
+	s.mu.Lock()
+	s.queries[strings.ToUpper(q.ID)] = q
+	s.mu.Unlock()
+}
+
+func (s *Server) unregister(q *engine.PushQuery) {
+	s.mu.Lock()
+	delete(s.queries, strings.ToUpper(q.ID))
+	s.mu.Unlock()
+}
+
+type closeRequest struct {
+	QueryID string `json:"queryId"`
+}
+
+func (s *Server) closeQuery(w http.ResponseWriter, r *http.Request) {
+	var req closeRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.QueryID == "" {
+		badRequest(w, "a JSON object with a queryId is required")
+		return
+	}
+	s.mu.Lock()
+	q := s.queries[strings.ToUpper(req.QueryID)]
+	s.mu.Unlock()
+	if q == nil {
+		badRequest(w, "No query with id "+req.QueryID)
+		return
+	}
+	q.Close()
+	w.WriteHeader(http.StatusOK)
+}
+
+// stream copies a query's rows to w through write until the rows end,
+// the client goes away or the server closes; it flushes whenever no
+// further row is waiting.
+func stream(ctx context.Context, w http.ResponseWriter, q *engine.PushQuery, write func(row []any) error) (limitReached bool) {
+	flusher, _ := w.(http.Flusher)
+	flush := func() {
+		if flusher != nil {
+			flusher.Flush()
+		}
+	}
+	flush()
+	rows := q.Rows()
+	for {
+		select {
+		case row, ok := <-rows:
+			if !ok {
+				return true
+			}
+			if err := write(row); err != nil {
+				q.Close()
+				return false
+			}
+			if len(rows) == 0 {
+				flush()
+			}
+		case <-ctx.Done():
+			q.Close()
+			return false
+		}
+	}
+}
+
+type queryStreamRequest struct {
+	SQL        string         `json:"sql"`
+	Properties map[string]any `json:"properties"`
+}
+
+// queryStreamHeader is the first message of /query-stream.
+type queryStreamHeader struct {
+	QueryID     string   `json:"queryId,omitempty"`
+	ColumnNames []string `json:"columnNames"`
+	ColumnTypes []string `json:"columnTypes"`
+}
+
+func (s *Server) queryStream(w http.ResponseWriter, r *http.Request) {
+	var req queryStreamRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		badRequest(w, "Error parsing request: "+err.Error())
+		return
+	}
+	ctx := r.Context()
+	q, err := s.b.StartQuery(ctx, req.SQL, props(req.Properties))
+	if err != nil {
+		writeError(w, err, req.SQL)
+		return
+	}
+	s.register(q)
+	defer s.unregister(q)
+	asJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
+	hdr, _ := json.Marshal(queryStreamHeader{QueryID: q.ID, ColumnNames: nonNil(q.ColumnNames), ColumnTypes: nonNil(q.ColumnTypes)})
+	var buf []byte
+	if asJSON {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		buf = append(append(append(buf, '['), hdr...), '\n')
+		if _, err := w.Write(buf); err != nil {
+			q.Close()
+			return
+		}
+		stream(ctx, w, q, func(row []any) error {
+			buf = appendRow(append(buf[:0], ','), row)
+			buf = append(buf, '\n')
+			_, err := w.Write(buf)
+			return err
+		})
+		_, _ = w.Write([]byte("]\n"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.ksqlapi.delimited.v1")
+	w.WriteHeader(http.StatusOK)
+	buf = append(append(buf, hdr...), '\n')
+	if _, err := w.Write(buf); err != nil {
+		q.Close()
+		return
+	}
+	stream(ctx, w, q, func(row []any) error {
+		buf = appendRow(buf[:0], row)
+		buf = append(buf, '\n')
+		_, err := w.Write(buf)
+		return err
+	})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// query serves the older /query endpoint: one streamed JSON array of a
+// header, rows and, when the LIMIT was reached, a final message.
+func (s *Server) query(w http.ResponseWriter, r *http.Request) {
+	var req ksqlRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		badRequest(w, "Error parsing request: "+err.Error())
+		return
+	}
+	ctx := r.Context()
+	q, err := s.b.StartQuery(ctx, req.KSQL, props(req.StreamsProperties))
+	if err != nil {
+		writeError(w, err, req.KSQL)
+		return
+	}
+	s.register(q)
+	defer s.unregister(q)
+	var schema strings.Builder
+	for i, name := range q.ColumnNames {
+		if i > 0 {
+			schema.WriteString(", ")
+		}
+		schema.WriteString("`" + name + "` " + q.ColumnTypes[i])
+	}
+	hdr, _ := json.Marshal(map[string]any{"header": map[string]any{"queryId": q.ID, "schema": schema.String()}})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	buf := append(append([]byte{'['}, hdr...), ",\n"...)
+	if _, err := w.Write(buf); err != nil {
+		q.Close()
+		return
+	}
+	limit := stream(ctx, w, q, func(row []any) error {
+		buf = append(buf[:0], `{"row":{"columns":`...)
+		buf = appendRow(buf, row)
+		buf = append(buf, "}},\n"...)
+		_, err := w.Write(buf)
+		return err
+	})
+	final := `{"finalMessage":"Query Completed"}]` + "\n"
+	if limit && !q.IsPull {
+		final = `{"finalMessage":"Limit Reached"}]` + "\n"
+	}
+	_, _ = w.Write([]byte(final))
+}
