@@ -45,6 +45,11 @@ type Options struct {
 	OnStatus func(string)
 }
 
+// EnvSolutionDir names, for grading tests run in --solution mode, the folder
+// holding the reference solution's files; tests read run-time files (SQL
+// scripts) from there instead of the learner's lab folder.
+const EnvSolutionDir = "MLOPS_LAB_SOLUTION_DIR"
+
 // ErrCannotGrade wraps failures of the grader itself (as opposed to the
 // learner's code failing).
 var ErrCannotGrade = errors.New("grading could not run")
@@ -76,6 +81,19 @@ func GradeLab(ctx context.Context, opts Options, lab *labs.Lab) ([]TestResult, e
 	overlay, err := writeOverlay(opts, lab, labDir, build)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCannotGrade, err)
+	}
+	testEnv := map[string]string{}
+	for k, v := range opts.Env {
+		testEnv[k] = v
+	}
+	if opts.Solution {
+		// Files the tests read at run time (SQL scripts, data) cannot be
+		// swapped by the build overlay: the tests read them from here.
+		dir, err := writeSolutionDir(opts, lab, build)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCannotGrade, err)
+		}
+		testEnv[EnvSolutionDir] = dir
 	}
 	status(opts, fmt.Sprintf("compiling %s ...", lab.ID))
 	binary := filepath.Join(build, "lab.test")
@@ -116,7 +134,7 @@ func GradeLab(ctx context.Context, opts Options, lab *labs.Lab) ([]TestResult, e
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = runExercise(ctx, goTool, binary, labDir, lab, ex, opts.Env, timeout)
+			results[i] = runExercise(ctx, goTool, binary, labDir, lab, ex, testEnv, timeout)
 			notify(opts, results[i])
 		}()
 	}
@@ -203,6 +221,25 @@ func writeOverlay(opts Options, lab *labs.Lab, labDir, build string) (string, er
 	}
 	path := filepath.Join(build, "overlay.json")
 	return path, os.WriteFile(path, data, 0o644)
+}
+
+// writeSolutionDir writes every file of the lab's solution into a folder.
+func writeSolutionDir(opts Options, lab *labs.Lab, build string) (string, error) {
+	files, err := opts.Catalogue.SolutionFiles(lab)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(build, "solution")
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
 }
 
 // relativize shortens absolute paths in compiler output.

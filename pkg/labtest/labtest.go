@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -23,7 +24,26 @@ import (
 const (
 	EnvBootstrap = "MLOPS_LAB_BOOTSTRAP"
 	EnvKsqlURL   = "MLOPS_LAB_KSQL_URL"
+	// EnvSolutionDir is set by `mlops-lab grade --solution` to the folder
+	// holding the reference solution's files.
+	EnvSolutionDir = "MLOPS_LAB_SOLUTION_DIR"
 )
+
+// LabFile reads one of the learner's run-time files (a SQL script, say) from
+// the lab folder, the test's working directory; when grading the reference
+// solution it reads the solution's copy instead.
+func LabFile(t testing.TB, name string) []byte {
+	t.Helper()
+	path := name
+	if dir := os.Getenv(EnvSolutionDir); dir != "" {
+		path = filepath.Join(dir, name)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading %s: %v (it belongs in the lab folder; `mlops-lab reset` brings the starter back)", name, err)
+	}
+	return data
+}
 
 // Bootstrap returns the Kafka bootstrap address for a test: the grader's
 // environment when it set one, otherwise an embedded broker that lives as
