@@ -100,6 +100,7 @@ starter files, and grade your work:
 		newServeCmd(app),
 		newTopicCmd(app),
 		newDatagenCmd(app),
+		newMLCmd(app),
 	)
 	return root
 }

@@ -1,0 +1,168 @@
+package plot_test
+
+import (
+	"bytes"
+	"errors"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/mlops-lab/mlops-lab/datasets"
+	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
+	"github.com/mlops-lab/mlops-lab/pkg/mlkit/plot"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// outDir is where the charts go: MLKIT_PLOT_DIR if set (to look at them),
+// otherwise a temporary folder.
+func outDir(t *testing.T) string {
+	if d := os.Getenv("MLKIT_PLOT_DIR"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+func load(t *testing.T, name, label string) *mlkit.Dataset {
+	t.Helper()
+	d, err := mlkit.LoadCSVFS(datasets.FS, name, mlkit.LoadOptions{Label: label})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestCharts(t *testing.T) {
+	diabetes := load(t, "diabetes.csv", "progression")
+	var ols mlkit.LinearRegression
+	if err := ols.Fit(diabetes.X, diabetes.Y); err != nil {
+		t.Fatal(err)
+	}
+	pred, _ := ols.Predict(diabetes.X)
+
+	bmi := mat.Col(nil, diabetes.Column("bmi"), diabetes.X)
+	var line mlkit.LinearRegression
+	if err := line.Fit(mat.NewDense(len(bmi), 1, bmi), diabetes.Y); err != nil {
+		t.Fatal(err)
+	}
+
+	iris := load(t, "iris.csv", "species")
+	knn := &mlkit.KNN{K: 5}
+	if err := knn.Fit(iris.X, iris.Y); err != nil {
+		t.Fatal(err)
+	}
+	ip, _ := knn.Predict(iris.X)
+	cm, err := mlkit.NewConfusionMatrix(iris.Y, ip)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cancer := load(t, "breast_cancer.csv", "benign")
+	var nb mlkit.GaussianNB
+	if err := nb.Fit(cancer.X, cancer.Y); err != nil {
+		t.Fatal(err)
+	}
+	proba, _ := nb.PredictProba(cancer.X)
+	roc, err := mlkit.ROC(cancer.Y, mat.Col(nil, 1, proba), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dir := outDir(t)
+	for _, tc := range []struct {
+		file string
+		make func() (*gplot.Plot, error)
+	}{
+		{"predicted_vs_actual.png", func() (*gplot.Plot, error) {
+			return plot.PredictedVsActual(diabetes.Y, pred, "OLS on diabetes")
+		}},
+		{"feature_fit.png", func() (*gplot.Plot, error) {
+			return plot.FeatureFit(bmi, diabetes.Y, line.Coef[0], line.Intercept, "bmi", "progression", "progression ~ bmi")
+		}},
+		{"confusion_matrix.png", func() (*gplot.Plot, error) {
+			return plot.ConfusionMatrix(cm, iris.Classes, "5-NN on iris (training data)")
+		}},
+		{"roc.png", func() (*gplot.Plot, error) {
+			return plot.ROC("Gaussian NB on breast cancer", plot.ROCSeries{Name: "benign", Curve: roc})
+		}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			p, err := tc.make()
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, tc.file)
+			if err := plot.SavePNG(path, p); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			img, err := png.Decode(f)
+			if err != nil {
+				t.Fatalf("not a PNG: %v", err)
+			}
+			if b := img.Bounds(); b.Dx() < 300 || b.Dy() < 300 {
+				t.Errorf("image is only %dx%d", b.Dx(), b.Dy())
+			}
+		})
+	}
+}
+
+func TestWritePNGSize(t *testing.T) {
+	p, err := plot.ROC("", plot.ROCSeries{Curve: &mlkit.ROCCurve{FPR: []float64{0, 1}, TPR: []float64{0, 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := plot.WritePNG(&buf, p, 4*vg.Inch, 3*vg.Inch); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := png.DecodeConfig(&buf)
+	if err != nil || cfg.Width <= cfg.Height {
+		t.Errorf("4x3 inch PNG decodes as %dx%d (%v)", cfg.Width, cfg.Height, err)
+	}
+}
+
+func TestChartErrors(t *testing.T) {
+	cm := &mlkit.ConfusionMatrix{Labels: []float64{0, 1}, Counts: [][]int{{1, 0}, {0, 1}}}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"mismatched", second(plot.PredictedVsActual([]float64{1, 2}, []float64{1}, "")), mlkit.ErrShape},
+		{"empty", second(plot.PredictedVsActual(nil, nil, "")), mlkit.ErrEmpty},
+		{"NaN", second(plot.FeatureFit([]float64{1}, []float64{math.NaN()}, 1, 0, "", "", "")), mlkit.ErrNotFinite},
+		{"NaN slope", second(plot.FeatureFit([]float64{1}, []float64{1}, math.NaN(), 0, "", "", "")), mlkit.ErrNotFinite},
+		{"nil matrix", second(plot.ConfusionMatrix(nil, nil, "")), mlkit.ErrEmpty},
+		{"names", second(plot.ConfusionMatrix(cm, []string{"a"}, "")), mlkit.ErrShape},
+		{"ragged", second(plot.ConfusionMatrix(&mlkit.ConfusionMatrix{Labels: []float64{0, 1}, Counts: [][]int{{1}, {0, 1}}}, nil, "")), mlkit.ErrShape},
+		{"negative count", second(plot.ConfusionMatrix(&mlkit.ConfusionMatrix{Labels: []float64{0}, Counts: [][]int{{-1}}}, nil, "")), nil},
+		{"no curves", second(plot.ROC("")), mlkit.ErrEmpty},
+		{"nil curve", second(plot.ROC("", plot.ROCSeries{})), mlkit.ErrEmpty},
+	} {
+		if tc.err == nil || (tc.want != nil && !errors.Is(tc.err, tc.want)) {
+			t.Errorf("%s: error %v, want %v", tc.name, tc.err, tc.want)
+		}
+	}
+	p, _ := plot.ConfusionMatrix(cm, nil, "")
+	if err := plot.SavePNG(filepath.Join(t.TempDir(), "x.jpg"), p); err == nil {
+		t.Error("SavePNG to .jpg: no error")
+	}
+	if err := plot.WritePNG(&bytes.Buffer{}, nil, vg.Inch, vg.Inch); err == nil {
+		t.Error("WritePNG(nil): no error")
+	}
+}
+
+func second(_ *gplot.Plot, err error) error { return err }
