@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
@@ -88,7 +89,7 @@ func runServe(ctx context.Context, app *App, opts *serveOptions) error {
 		fmt.Fprintf(app.Err, "listening on %s, advertising %s\n", opts.kafkaListen, opts.kafkaAdvertise)
 	}
 	if opts.ksqlListen != "" {
-		stop, err := serveKSQL(ctx, app, broker.Addr(), opts.ksqlListen)
+		stop, err := serveKSQL(ctx, app, broker.Addr(), localBrokerAddr(opts.kafkaListen, broker.Addr()), opts.ksqlListen)
 		if err != nil {
 			return err
 		}
@@ -99,12 +100,37 @@ func runServe(ctx context.Context, app *App, opts *serveOptions) error {
 	return nil
 }
 
+// localBrokerAddr is where a client in this process reaches the broker:
+// the listen address, with a wildcard host made loopback.
+func localBrokerAddr(listen, advertised string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil || port == "0" {
+		return advertised
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
 // serveKSQL starts the embedded ksqlDB engine over the broker at
 // bootstrap and its REST API on listen, and prints "ksql: http://HOST:PORT"
 // once /info answers. stop shuts down the server, then the engine.
-func serveKSQL(ctx context.Context, app *App, bootstrap, listen string) (stop func(), err error) {
-	rt, err := ksqlkafka.Open(ctx, ksqlkafka.Options{Bootstrap: bootstrap,
-		Logf: func(format string, args ...any) { fmt.Fprintf(app.Err, format+"\n", args...) }})
+//
+// The engine reaches the broker at local; when the broker advertises another
+// address (inside a container, the host's mapped port, which the container
+// itself may not reach), the engine's connections to it go to local instead.
+func serveKSQL(ctx context.Context, app *App, advertised, local, listen string) (stop func(), err error) {
+	ropts := ksqlkafka.Options{Bootstrap: local,
+		Logf: func(format string, args ...any) { fmt.Fprintf(app.Err, format+"\n", args...) }}
+	if advertised != local {
+		dialer := &kafkautil.RedirectDialer{Redirect: map[string]string{advertised: local}}
+		ropts.Configure = func(cfg *sarama.Config) {
+			cfg.Net.Proxy.Enable = true
+			cfg.Net.Proxy.Dialer = dialer
+		}
+	}
+	rt, err := ksqlkafka.Open(ctx, ropts)
 	if err != nil {
 		return nil, fmt.Errorf("starting the ksqlDB engine: %w", err)
 	}

@@ -41,6 +41,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -284,7 +285,9 @@ func (d *dockerEnv) startServe(ctx context.Context, img string, spec Spec, label
 		if spec.KSQL {
 			args = append(args, "--ksql-listen", "0.0.0.0:8088")
 			ports = append(ports, "8088/tcp")
-			waits = append(waits, infoReady("8088/tcp"))
+			// serve prints this line once its REST API answers; the API is
+			// then checked from here through the mapped port.
+			waits = append(waits, wait.ForLog("ksql: ").WithStartupTimeout(ksqlStartTimeout))
 			deadline = ksqlStartTimeout
 		}
 		stop := heartbeat(w, start, "still starting "+what)
@@ -313,9 +316,15 @@ func (d *dockerEnv) startServe(ctx context.Context, img string, spec Spec, label
 		}
 		progressf(w, "Kafka ready at %s (%.1fs)", d.bootstrap, time.Since(start).Seconds())
 		if spec.KSQL {
-			url, err := ctr.PortEndpoint(ctx, "8088/tcp", "http")
+			// The same host as Kafka's advertised address: where this
+			// process reaches the daemon's published ports.
+			mapped, err := ctr.MappedPort(ctx, "8088/tcp")
 			if err != nil {
 				return fmt.Errorf("ksqlDB (%s) started, but its address is unknown: %w", img, err)
+			}
+			url := "http://" + net.JoinHostPort(host, mapped.Port())
+			if err := waitInfo(ctx, url); err != nil {
+				return fmt.Errorf("ksqlDB (%s) started, but %s/info does not answer: %w", img, url, err)
 			}
 			d.ksqlURL = url
 			progressf(w, "ksqlDB ready at %s (%.1fs)", d.ksqlURL, time.Since(start).Seconds())
@@ -487,6 +496,32 @@ func infoReady(port nat.Port) wait.Strategy {
 		WithStatusCodeMatcher(func(status int) bool { return status == 200 }).
 		WithPollInterval(time.Second).
 		WithStartupTimeout(ksqlStartTimeout)
+}
+
+// waitInfo polls a ksqlDB server's /info until it answers 200.
+func waitInfo(ctx context.Context, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	client := &http.Client{Timeout: 5 * time.Second}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/info", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // waitKafka waits until the broker answers metadata requests on its

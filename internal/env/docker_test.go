@@ -27,6 +27,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
+	ksqlclient "github.com/mlops-lab/mlops-lab/pkg/ksql/client"
 	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 )
 
@@ -154,7 +155,7 @@ func TestDockerServeImage(t *testing.T) {
 	var progress syncBuffer
 	start := time.Now()
 	e, err := env.Start(ctx, env.Docker, env.Spec{
-		Needs:      env.Needs{Kafka: true},
+		Needs:      env.Needs{Kafka: true, KSQL: true},
 		KafkaImage: tag,
 		Topics:     []kafkautil.TopicSpec{{Name: topic, Partitions: 3}},
 		Progress:   &progress,
@@ -170,8 +171,8 @@ func TestDockerServeImage(t *testing.T) {
 		}
 	}()
 	t.Logf("docker environment up in %.1fs at %s", time.Since(start).Seconds(), e.Bootstrap())
-	if e.Runtime() != env.Docker || e.KsqlURL() != "" {
-		t.Errorf("runtime %q, ksql %q; want docker and no ksqlDB", e.Runtime(), e.KsqlURL())
+	if e.Runtime() != env.Docker || e.KsqlURL() == "" {
+		t.Errorf("runtime %q, ksql %q; want docker with ksqlDB", e.Runtime(), e.KsqlURL())
 	}
 	if !strings.Contains(progress.String(), "Kafka ready at "+e.Bootstrap()) {
 		t.Errorf("progress lacks %q", "Kafka ready at "+e.Bootstrap())
@@ -181,6 +182,7 @@ func TestDockerServeImage(t *testing.T) {
 	}
 
 	useBroker(t, e.Bootstrap(), topic)
+	useKsql(t, ctx, e.KsqlURL(), topic)
 	gradeLab1(t, ctx, e)
 
 	if err := e.Close(ctx); err != nil {
@@ -230,6 +232,41 @@ func gradeLab1(t *testing.T, ctx context.Context, e env.Environment) {
 		}
 	}
 	t.Logf("lab1 solution on the docker runtime: %v/%v points in %v", report.Score, report.MaxScore, time.Since(start).Round(time.Millisecond))
+}
+
+// useKsql runs a persistent query in the container's ksqlDB over the topic
+// the spec created and reads its result back through a pull query.
+func useKsql(t *testing.T, ctx context.Context, url, topic string) {
+	t.Helper()
+	c := ksqlclient.New(url)
+	if _, err := c.Info(ctx); err != nil {
+		t.Fatalf("ksqlDB /info at %s: %v", url, err)
+	}
+	script := fmt.Sprintf(`CREATE STREAM docker_probe (k VARCHAR KEY, n INT) WITH (KAFKA_TOPIC='%s-ksql', VALUE_FORMAT='JSON', PARTITIONS=1);
+INSERT INTO docker_probe (k, n) VALUES ('a', 1);
+INSERT INTO docker_probe (k, n) VALUES ('a', 2);
+CREATE TABLE docker_probe_totals AS SELECT k, SUM(n) AS total FROM docker_probe GROUP BY k EMIT CHANGES;`, topic)
+	if _, err := c.Execute(ctx, script, map[string]any{"auto.offset.reset": "earliest"}); err != nil {
+		t.Fatalf("ksqlDB in the container: %v", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rows, err := c.Query(ctx, "SELECT total FROM docker_probe_totals WHERE k = 'a';", nil)
+		var got []any
+		if err == nil {
+			for rows.Next() {
+				got = rows.Row()
+			}
+			rows.Close()
+			if len(got) == 1 && fmt.Sprint(got[0]) == "3" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pull query on the container's ksqlDB: want total 3 for key a, got %v (last error %v)", got, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // useBroker checks the advertised address, the topic the spec created, and

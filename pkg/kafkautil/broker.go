@@ -116,3 +116,21 @@ type advertisedAddr string
 
 func (a advertisedAddr) Network() string { return "tcp" }
 func (a advertisedAddr) String() string  { return string(a) }
+
+// RedirectDialer dials the addresses in redirect (advertised HOST:PORT) at
+// their replacement (a local HOST:PORT) and every other address as is. A
+// client running beside a broker that advertises an address it cannot reach
+// itself (inside a container, the host's mapped port) uses it through
+// sarama's Config.Net.Proxy.Dialer.
+type RedirectDialer struct {
+	Redirect map[string]string
+	Dialer   net.Dialer
+}
+
+// Dial connects to addr, or to its replacement.
+func (d *RedirectDialer) Dial(network, addr string) (net.Conn, error) {
+	if to, ok := d.Redirect[addr]; ok {
+		addr = to
+	}
+	return d.Dialer.Dial(network, addr)
+}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/engine"
 )
 
@@ -111,7 +110,7 @@ func (r *Runtime) feedByID(id string) *feed {
 }
 
 func (f *feed) consumerConfig() *sarama.Config {
-	cfg := kafkautil.NewConfig("ksql-" + f.q.ID)
+	cfg := f.r.opts.config("ksql-" + f.q.ID)
 	cfg.Consumer.Offsets.AutoCommit.Enable = false
 	cfg.Consumer.Offsets.Initial = sarama.OffsetNewest
 	if strings.EqualFold(f.q.OffsetReset, "earliest") {

@@ -65,6 +65,19 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Properties are server properties shown by SHOW PROPERTIES.
 	Properties map[string]string
+	// Configure, when set, adjusts every sarama configuration the runtime
+	// makes (for example a dialer that reaches an advertised address through
+	// a local one, inside a container).
+	Configure func(*sarama.Config)
+}
+
+// config is the sarama configuration of one of the runtime's clients.
+func (o Options) config(clientID string) *sarama.Config {
+	cfg := kafkautil.NewConfig(clientID)
+	if o.Configure != nil {
+		o.Configure(cfg)
+	}
+	return cfg
 }
 
 // Runtime is the engine running over Kafka. It is safe for concurrent use.
@@ -134,7 +147,7 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 	if err := kafkautil.WaitReachable(ctx, opts.Bootstrap); err != nil {
 		return nil, err
 	}
-	cfg := kafkautil.NewConfig("ksql-" + opts.ServiceID)
+	cfg := opts.config("ksql-" + opts.ServiceID)
 	cfg.Producer.Partitioner = sarama.NewMurmur2Partitioner
 	cfg.Producer.RequiredAcks = sarama.WaitForAll
 	cfg.Producer.Flush.Frequency = time.Millisecond
