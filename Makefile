@@ -19,8 +19,11 @@ test:
 grade:
 	$(GO) run ./cmd/mlops-lab grade --all --solution
 
+# Every benchmark (runtime start-up, grading, Kafka, ksqlDB, stream helper,
+# windows, models), then mlkit beside scikit-learn where it is installed.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+	sh scripts/bench_ml.sh
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
