@@ -1,0 +1,19 @@
+-- Exercise 1: the orders topic, read as a stream (15 points).
+--
+-- Declare a stream named ORDERS over the topic 'orders'. A record of the
+-- topic looks like this (the datagen writes five a second):
+--
+--   key:   42                       (the orderid, written as text)
+--   value: {"ordertime":1700000000000,"orderid":42,"itemid":"Item_185",
+--           "orderunits":4.371,
+--           "address":{"city":"City_64","state":"State_2","zipcode":77112}}
+--
+-- Contract:
+--   - a STREAM named orders over KAFKA_TOPIC 'orders', VALUE_FORMAT 'JSON';
+--   - the key column ORDERKEY, of the type that reads the key "42";
+--   - the value columns ORDERTIME, ORDERID, ITEMID, ORDERUNITS, and ADDRESS,
+--     a STRUCT of CITY, STATE and ZIPCODE, each of the type its JSON holds;
+--   - ROWTIME is the order's ordertime (event time), not the time the record
+--     reached Kafka.
+--
+-- TODO(exercise 1): write the CREATE STREAM statement here.

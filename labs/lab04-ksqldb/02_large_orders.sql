@@ -1,0 +1,13 @@
+-- Exercise 2: a persistent query for large orders (15 points).
+--
+-- The grader sets up ORDERS as in exercise 1 before it runs this file.
+--
+-- Contract:
+--   - a STREAM named large_orders, written by a persistent query, over the
+--     topic 'large_orders' (JSON values);
+--   - only the orders of more than 8 units;
+--   - the columns ORDERKEY (the key, as in ORDERS), ORDERID, ITEMID,
+--     ORDERUNITS, and STATE and CITY taken out of the ADDRESS struct;
+--   - it keeps running: orders written after the statement ran arrive too.
+--
+-- TODO(exercise 2): write the CREATE STREAM ... AS SELECT statement here.

@@ -1,0 +1,12 @@
+-- Exercise 3: a table of running totals per state (15 points).
+--
+-- The grader sets up ORDERS as in exercise 1 before it runs this file.
+--
+-- Contract:
+--   - a TABLE named units_by_state, written by a persistent query, over the
+--     topic 'units_by_state' (JSON values);
+--   - keyed by STATE (the order's address->state), one row per state;
+--   - ORDER_COUNT: how many orders the state has had (BIGINT);
+--   - TOTAL_UNITS: the sum of their ORDERUNITS (DOUBLE).
+--
+-- TODO(exercise 3): write the CREATE TABLE ... AS SELECT statement here.

@@ -1,0 +1,12 @@
+-- Exercise 4: a pull query (10 points).
+--
+-- The grader sets up ORDERS and UNITS_BY_STATE (exercises 1 and 3), writes
+-- orders, and runs the query in this file, twice: before and after more
+-- orders for State_3.
+--
+-- Contract:
+--   - exactly one statement: a SELECT on units_by_state;
+--   - it answers with State_3's row as it is when the query runs (columns
+--     STATE, ORDER_COUNT, TOTAL_UNITS), and nothing else, and then ends.
+--
+-- TODO(exercise 4): write the query here.

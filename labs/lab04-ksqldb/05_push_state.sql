@@ -1,0 +1,13 @@
+-- Exercise 5: a push query (10 points).
+--
+-- The grader sets up ORDERS and UNITS_BY_STATE (exercises 1 and 3), writes
+-- orders, starts the query in this file, and then writes more orders,
+-- some of them for State_3.
+--
+-- Contract:
+--   - exactly one statement: a SELECT on units_by_state;
+--   - it keeps running, and sends one row (STATE, ORDER_COUNT, TOTAL_UNITS)
+--     for every change of State_3's row from the moment it started, and no
+--     row for any other state.
+--
+-- TODO(exercise 5): write the query here.

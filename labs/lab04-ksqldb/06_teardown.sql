@@ -1,0 +1,26 @@
+-- Exercise 6: retire the large-orders feed (15 points).
+--
+-- The grader sets up this catalogue, with orders flowing through it, then
+-- runs this file:
+--
+--   ORDERS                   the stream of exercise 1
+--   LARGE_ORDERS             exercise 2's stream and its persistent query
+--   UNITS_BY_STATE           exercise 3's table and its persistent query
+--   LARGE_ORDERS_PER_STATE   a table counting LARGE_ORDERS per state:
+--
+--     CREATE TABLE large_orders_per_state
+--       WITH (KAFKA_TOPIC='large_orders_per_state', VALUE_FORMAT='JSON') AS
+--       SELECT state, COUNT(*) AS order_count FROM large_orders
+--       GROUP BY state EMIT CHANGES;
+--
+-- Contract:
+--   - no query writes LARGE_ORDERS or LARGE_ORDERS_PER_STATE any more;
+--   - both are dropped, and their topics deleted;
+--   - ORDERS, UNITS_BY_STATE and its query, and their topics, are untouched.
+--
+-- Build the same catalogue in your session first, and look at it with SHOW
+-- and DESCRIBE. Write query ids as your session shows them (for example
+-- CSAS_LARGE_ORDERS_3): the number differs from server to server, and the
+-- grader uses the id of the query that writes that sink on its server.
+--
+-- TODO(exercise 6): write the statements here.

@@ -1,0 +1,26 @@
+-- Exercise 7: page views per region, a stream-table join (20 points).
+--
+-- Two topics, with three partitions each:
+--
+--   pageviews  key: 1700000000000 (the viewtime, as text)
+--              value: {"viewtime":1700000000000,"userid":"User_3","pageid":"Page_27"}
+--   users      key: User_5
+--              value: {"registertime":1690000000000,"userid":"User_5",
+--                      "regionid":"Region_2","gender":"FEMALE"}
+--              (a changelog: a user's latest record is their profile)
+--
+-- Contract:
+--   - PAGEVIEWS: a STREAM over 'pageviews' with the columns VIEWTIME, USERID
+--     and PAGEID;
+--   - USERS: a TABLE over 'users', keyed by USERID, with the columns
+--     REGISTERTIME, REGIONID and GENDER;
+--   - PAGEVIEWS_ENRICHED: a STREAM over the topic 'pageviews_enriched',
+--     written by a persistent query: every page view, keyed by USERID, with
+--     its PAGEID, VIEWTIME, and the REGIONID and GENDER of its user as the
+--     profile is when the view is processed (NULL for a user with no profile;
+--     the view is still there);
+--   - PAGEVIEWS_PER_REGION: a TABLE over the topic 'pageviews_per_region',
+--     written by a persistent query, keyed by REGIONID, with VIEWS, the number
+--     of enriched page views of the region.
+--
+-- TODO(exercise 7): write the statements here.
