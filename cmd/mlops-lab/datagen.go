@@ -25,6 +25,7 @@ type datagenOptions struct {
 	partitions int32
 	print      bool
 	format     string
+	shuffle    bool
 	// progressInterval is how often progress is reported (hidden; tests
 	// shorten it).
 	progressInterval time.Duration
@@ -36,8 +37,8 @@ const datagenPrintCount = 10
 func newDatagenCmd(app *App) *cobra.Command {
 	opts := &datagenOptions{}
 	cmd := &cobra.Command{
-		Use:   "datagen GENERATOR",
-		Short: "Produce a stream of test records (orders, pageviews, users) into a topic",
+		Use:   "datagen GENERATOR | datagen dataset NAME",
+		Short: "Produce a stream of test records (orders, pageviews, users, a data set) into a topic",
 		Long: `Produce test records into a topic, like ksql-datagen's quickstarts.
 
 Generators (the record key in brackets):
@@ -45,22 +46,35 @@ Generators (the record key in brackets):
   pageviews  [viewtime]  {"viewtime","userid","pageid"}
   users      [userid]    {"registertime","userid","regionid","gender"}
 
+  dataset NAME (or dataset:NAME) [row index]  replays a shipped data set once,
+             one record per row in file order (--shuffle: in an order drawn
+             from --seed), every column as a field; then it stops. The topic
+             defaults to NAME. Data sets: ` + strings.Join(datagen.DatasetNames(), ", ") + `.
+
 Values are JSON; timestamps are the current time. The same --seed gives the
 same records (apart from their timestamps). The topic is created when missing.
 --print shows the records instead of producing them (no Kafka needed).`,
 		Example: `  mlops-lab datagen orders --print
   mlops-lab datagen orders --rate 5
   mlops-lab datagen pageviews --topic clicks --rate 100 --count 1000 --partitions 3
-  mlops-lab datagen users --count 50 --seed 7`,
-		Args: exactArgs(1, "datagen needs a generator: `mlops-lab datagen orders` (generators: "+strings.Join(datagen.Names(), ", ")+")"),
+  mlops-lab datagen users --count 50 --seed 7
+  mlops-lab datagen dataset iris --rate 20
+  mlops-lab datagen dataset heart_sample --topic heart --print --count 15`,
+		Args: datagenArgs,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			if len(args) > 0 {
+			switch {
+			case len(args) == 1 && args[0] == "dataset":
+				return datagen.DatasetNames(), cobra.ShellCompDirectiveNoFileComp
+			case len(args) > 0:
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			return datagen.Names(), cobra.ShellCompDirectiveNoFileComp
+			return append(datagen.Names(), "dataset"), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.generator = args[0]
+			if len(args) == 2 { // datagen dataset NAME
+				opts.generator = datagen.DatasetFamily + args[1]
+			}
 			opts.seedGiven = cmd.Flags().Changed("seed")
 			if !opts.seedGiven {
 				opts.seed = rand.Uint64() % 1_000_000
@@ -82,6 +96,7 @@ same records (apart from their timestamps). The topic is created when missing.
 	fl.Int32VarP(&opts.partitions, "partitions", "p", 1, "partitions of the topic when it has to be created")
 	fl.BoolVar(&opts.print, "print", false, "print the records instead of producing them (10 unless --count is given)")
 	fl.BoolVar(&opts.print, "dry-run", false, "the same as --print")
+	fl.BoolVar(&opts.shuffle, "shuffle", false, "dataset generators: send the rows in an order drawn from --seed, not file order")
 	fl.StringVar(&opts.format, "format", datagen.FormatText, "with --print: text (KEY<TAB>VALUE, the input of topic produce --key-separator '\\t') or json")
 	fl.DurationVar(&opts.progressInterval, "progress-interval", 5*time.Second, "how often to report progress")
 	_ = fl.MarkHidden("progress-interval")
@@ -89,7 +104,27 @@ same records (apart from their timestamps). The topic is created when missing.
 	return cmd
 }
 
+// datagenArgs accepts one generator name, or `dataset NAME`.
+func datagenArgs(cmd *cobra.Command, args []string) error {
+	if len(args) >= 1 && args[0] == "dataset" {
+		if len(args) != 2 {
+			return fmt.Errorf("datagen dataset needs one data set: `mlops-lab datagen dataset iris` (data sets: %s)", strings.Join(datagen.DatasetNames(), ", "))
+		}
+		return nil
+	}
+	if len(args) != 1 {
+		return fmt.Errorf("datagen needs a generator: `mlops-lab datagen orders` (generators: %s)", strings.Join(datagen.Names(), ", "))
+	}
+	return nil
+}
+
 func runDatagen(ctx context.Context, app *App, opts *datagenOptions) error {
+	if opts.shuffle {
+		if !strings.HasPrefix(opts.generator, datagen.DatasetFamily) {
+			return fmt.Errorf("--shuffle only applies to data sets (datagen dataset NAME), not to %s", opts.generator)
+		}
+		opts.generator = strings.TrimSuffix(opts.generator, ":shuffle") + ":shuffle"
+	}
 	ctor, err := datagen.Lookup(opts.generator)
 	if err != nil {
 		return err
@@ -110,19 +145,27 @@ func runDatagen(ctx context.Context, app *App, opts *datagenOptions) error {
 	if err != nil {
 		return fmt.Errorf("generator %s: %w", opts.generator, err)
 	}
+	// A data set replayed in file order does not use the seed: say how many
+	// rows it has instead.
+	replay, _ := gen.(*datagen.DatasetReplay)
+	usesSeed := replay == nil || replay.Shuffled()
 	ropts := datagen.RunOptions{Rate: opts.rate, Count: opts.count, Progress: app.Err, ProgressInterval: opts.progressInterval}
 
 	if opts.print {
 		ropts.Progress = nil
 		_, err := datagen.Print(ctx, app.Out, opts.format, gen, ropts)
-		if err == nil && !opts.seedGiven {
+		if err == nil && !opts.seedGiven && usesSeed {
 			fmt.Fprintf(app.Err, "(seed %d: add --seed %d to get these records again)\n", opts.seed, opts.seed)
 		}
 		return err
 	}
 
 	topic := opts.topic
-	if topic == "" {
+	switch {
+	case topic != "":
+	case replay != nil:
+		topic = replay.Dataset()
+	default:
 		topic = strings.ReplaceAll(opts.generator, ":", "-")
 	}
 	if err := kafkautil.ValidateTopicName(topic); err != nil {
@@ -133,7 +176,11 @@ func runDatagen(ctx context.Context, app *App, opts *datagenOptions) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(app.Err, "%s -> topic %s at %s (seed %d; Ctrl-C to stop)\n", opts.generator, topic, describeRate(opts.rate, opts.count), opts.seed)
+		about := fmt.Sprintf("seed %d", opts.seed)
+		if !usesSeed {
+			about = countOf(replay.Rows(), "row")
+		}
+		fmt.Fprintf(app.Err, "%s -> topic %s at %s (%s; Ctrl-C to stop)\n", gen.Name(), topic, describeRate(opts.rate, opts.count), about)
 		start := time.Now()
 		sent, err := datagen.Run(ctx, bootstrap, topic, gen, ropts)
 		elapsed := time.Since(start)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,8 +105,12 @@ func TestDatagenUserErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{}, "datagen needs a generator: `mlops-lab datagen orders` (generators: orders, pageviews, users"},
-		{[]string{"ordres"}, `unknown generator "ordres": known generators are orders, pageviews, users`},
+		{[]string{}, "datagen needs a generator: `mlops-lab datagen orders` (generators: dataset:NAME, orders, pageviews, users"},
+		{[]string{"ordres"}, `unknown generator "ordres": known generators are dataset:NAME, orders, pageviews, users`},
+		{[]string{"dataset"}, "datagen dataset needs one data set: `mlops-lab datagen dataset iris` (data sets: breast_cancer, diabetes, digits, heart_sample, iris, wine)"},
+		{[]string{"dataset", "irises", "--print"}, `unknown data set "irises": the data sets are breast_cancer, diabetes, digits, heart_sample, iris, wine`},
+		{[]string{"dataset:irises", "--print"}, `unknown data set "irises": the data sets are breast_cancer`},
+		{[]string{"orders", "--shuffle", "--print"}, "--shuffle only applies to data sets"},
 		{[]string{"orders", "--rate", "-5", "--print"}, "--rate must be a number of records per second"},
 		{[]string{"orders", "--count", "-1", "--print"}, "--count must be 0"},
 		{[]string{"orders", "--partitions", "0"}, "--partitions must be at least 1"},
@@ -117,5 +122,57 @@ func TestDatagenUserErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("datagen %v:\n  error %v\n  want one line containing %q", tt.args, err, tt.want)
 		}
+	}
+}
+
+func TestDatagenDataset(t *testing.T) {
+	out, errOut, err := runToolCmd(t, newDatagenCmd, "", "datagen", "dataset", "heart_sample", "--print", "--count", "20")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 15 {
+		t.Fatalf("printed %d lines, want the 15 rows and a stop:\n%s", len(lines), out)
+	}
+	if lines[0] != "0\t"+`{"id":0,"age":63,"sex":1,"trestbps":233,"target":1}` {
+		t.Errorf("first line %q", lines[0])
+	}
+	if strings.Contains(errOut, "seed") {
+		t.Errorf("a replay in file order does not use a seed, but stderr says: %q", errOut)
+	}
+
+	// dataset:NAME is the same generator; --shuffle changes only the order.
+	shuffled, _, err := runToolCmd(t, newDatagenCmd, "", "datagen", "dataset:heart_sample", "--shuffle", "--seed", "4", "--print", "--count", "15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSuffix(shuffled, "\n"), "\n")
+	if slices.Equal(got, lines) {
+		t.Error("--shuffle kept the file order")
+	}
+	slices.Sort(got)
+	want := slices.Clone(lines)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("--shuffle must send every row once:\n%s", shuffled)
+	}
+
+	bs := startCmdTestBroker(t)
+	out, errOut, err = runToolCmd(t, newDatagenCmd, "", "datagen", "dataset", "iris", "--rate", "0", "--bootstrap", bs)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if !strings.HasPrefix(out, "sent 150 records to iris in ") {
+		t.Errorf("stdout: %q (want the topic named after the data set)", out)
+	}
+	if !strings.Contains(errOut, "dataset:iris -> topic iris at full speed (150 rows; Ctrl-C to stop)") {
+		t.Errorf("stderr: %q", errOut)
+	}
+	d, err := kafkautil.DescribeTopic(context.Background(), bs, "iris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Records() != 150 {
+		t.Errorf("iris holds %d records, want 150", d.Records())
 	}
 }
