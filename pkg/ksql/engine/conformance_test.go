@@ -162,8 +162,14 @@ func runCase(c qttCase) (err error) {
 				_ = topics.CreateTopic(ctx, tp, 1, 1)
 			}
 		}
-		if _, err := eng.Execute(ctx, s, nil); err != nil {
+		// QTT runs every query from the earliest offset.
+		if _, err := eng.Execute(ctx, s, map[string]string{"auto.offset.reset": "earliest"}); err != nil {
 			return fmt.Errorf("execute %q: %v", s, err)
+		}
+	}
+	for _, q := range eng.Queries() {
+		if q.OffsetReset != "earliest" {
+			return fmt.Errorf("query %s reads from %q, not the earliest offset", q.ID, q.OffsetReset)
 		}
 	}
 	for _, in := range c.Inputs {

@@ -129,7 +129,12 @@ type Query struct {
 	// ColumnNames and ColumnTypes describe the rows of a push query.
 	ColumnNames []string
 	ColumnTypes []string
-	// OffsetReset is "earliest" or "latest" (from auto.offset.reset).
+	// OffsetReset is "earliest" or "latest": where the query starts
+	// reading a source partition it has no committed offset for. It comes
+	// from auto.offset.reset in the statement's properties, else the
+	// server's (auto.offset.reset or ksql.streams.auto.offset.reset), else
+	// ksqlDB's default, "latest". The hidden queries that materialize
+	// source tables always read from "earliest".
 	OffsetReset string
 
 	eng       *Engine
@@ -477,7 +482,7 @@ func (e *Engine) createAsSelect(ctx context.Context, s *parser.CreateAsSelect, p
 		prefix = "CTAS_"
 	}
 	id := prefix + strings.ToUpper(s.Name) + "_" + strconv.FormatInt(e.seq+1, 10)
-	q, err := e.newPersistentQuery(id, text, pl, src, nil)
+	q, err := e.newPersistentQuery(id, text, pl, src, nil, e.offsetReset(props))
 	if err != nil {
 		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
 	}
@@ -491,15 +496,29 @@ func (e *Engine) planner() *planner {
 	return &planner{cat: e.cat, reg: e.reg, c: &compiler{reg: e.reg}}
 }
 
-// newPersistentQuery attaches a topic sink to a plan.
-func (e *Engine) newPersistentQuery(id, text string, pl *plan, sinkSrc *Source, target *Source) (*Query, error) {
+// offsetReset resolves auto.offset.reset for a new query as ksqlDB does:
+// the statement's properties first, then the server's, else "latest".
+func (e *Engine) offsetReset(props map[string]string) string {
+	for _, m := range []map[string]string{props, e.props} {
+		for _, k := range []string{"auto.offset.reset", "ksql.streams.auto.offset.reset"} {
+			if v := strings.ToLower(strings.TrimSpace(m[k])); v == "earliest" || v == "latest" {
+				return v
+			}
+		}
+	}
+	return "latest"
+}
+
+// newPersistentQuery attaches a topic sink to a plan. offsetReset is
+// where the query starts reading sources it has no committed offsets for.
+func (e *Engine) newPersistentQuery(id, text string, pl *plan, sinkSrc *Source, target *Source, offsetReset string) (*Query, error) {
 	ts, err := newTopicSink(sinkSrc, e.opts.Producer, pl, target)
 	if err != nil {
 		return nil, err
 	}
 	pl.final.sink = ts
 	q := &Query{ID: id, Statement: text, Persistent: true, SinkName: sinkSrc.Name, SinkTopic: sinkSrc.Topic,
-		eng: e, plan: pl, sink: ts, inputs: map[string][]*inputNode{}, OffsetReset: "earliest"}
+		eng: e, plan: pl, sink: ts, inputs: map[string][]*inputNode{}, OffsetReset: offsetReset}
 	for _, in := range pl.inputs {
 		q.inputs[in.src.Topic] = append(q.inputs[in.src.Topic], in)
 		q.SourceTopics = appendUnique(q.SourceTopics, in.src.Topic)
@@ -547,7 +566,7 @@ func (e *Engine) insertInto(ctx context.Context, s *parser.InsertInto, props map
 		}
 	}
 	id := "INSERTQUERY_" + strconv.FormatInt(e.seq+1, 10)
-	q, err := e.newPersistentQuery(id, text, pl, target, target)
+	q, err := e.newPersistentQuery(id, text, pl, target, target, e.offsetReset(props))
 	if err != nil {
 		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
 	}

@@ -49,6 +49,9 @@ type scopeColumn struct {
 type scope struct {
 	cols     []scopeColumn
 	windowed bool
+	// starWindow: `*` includes WINDOWSTART and WINDOWEND after the key
+	// columns (transient queries over a windowed source, as in ksqlDB).
+	starWindow bool
 	// subst maps a formatted expression to a column index: after an
 	// aggregation, GROUP BY expressions and aggregate calls become columns.
 	subst map[string]int

@@ -276,6 +276,8 @@ type aggGroup struct {
 	emitted bool
 	start   int64
 	end     int64
+	maxTs   int64 // latest record timestamp in the window (EMIT FINAL)
+	order   string
 }
 
 type sessionGroup struct {
@@ -297,6 +299,11 @@ type aggregateNode struct {
 	streamTime int64
 	seen       int
 	keyBuf     []byte
+	// EMIT FINAL: windows are buffered until stream time passes their end
+	// plus the grace period (plus the gap for sessions), then emitted once.
+	emitFinal    bool
+	pending      map[*aggGroup]bool
+	suppressTime int64
 }
 
 func (a *aggregateNode) groupKey(q *query, r *Row) ([]any, string, bool) {
@@ -363,6 +370,9 @@ func (a *aggregateNode) process(q *query, old, new *Row) {
 		} else {
 			a.timeWindows(q, new)
 		}
+		if a.emitFinal {
+			a.flushClosed(q)
+		}
 		return
 	}
 	var oldGroup, newGroup *aggGroup
@@ -424,6 +434,11 @@ func (a *aggregateNode) timeWindows(q *query, r *Row) {
 			a.groups[wk] = g
 		}
 		a.add(q, g, r, false)
+		if a.emitFinal {
+			g.order = k
+			a.buffer(g, ts)
+			continue
+		}
 		a.emit(q, g, ts, g)
 	}
 	a.seen++
@@ -516,7 +531,64 @@ func (a *aggregateNode) session(q *query, r *Row) {
 	sg.sessions = append(rest, ng)
 	sort.Slice(sg.sessions, func(i, j int) bool { return sg.sessions[i].start < sg.sessions[j].start })
 	a.add(q, ng, r, false)
+	if a.emitFinal {
+		for _, m := range merged {
+			delete(a.pending, m)
+		}
+		ng.order = k
+		a.buffer(ng, end)
+		return
+	}
 	a.emit(q, ng, end, ng)
+}
+
+// buffer holds back a window's update until the window closes (EMIT
+// FINAL). ts is the update's timestamp; the buffer's stream time is the
+// largest of them, as for Kafka Streams' suppress operator.
+func (a *aggregateNode) buffer(g *aggGroup, ts int64) {
+	if a.pending == nil {
+		a.pending = map[*aggGroup]bool{}
+	}
+	a.pending[g] = true
+	g.maxTs = max(g.maxTs, ts)
+	a.suppressTime = max(a.suppressTime, ts)
+}
+
+// closeDelay is how long after its end a window stays open.
+func (a *aggregateNode) closeDelay() int64 {
+	if a.window.Type == parser.WindowSession {
+		return a.grace + a.window.Size
+	}
+	return a.grace
+}
+
+// flushClosed emits, in order of window end, the final result of every
+// buffered window that the buffer's stream time has closed.
+func (a *aggregateNode) flushClosed(q *query) {
+	if len(a.pending) == 0 {
+		return
+	}
+	delay := a.closeDelay()
+	var closed []*aggGroup
+	for g := range a.pending {
+		if g.end+delay <= a.suppressTime {
+			closed = append(closed, g)
+		}
+	}
+	sort.Slice(closed, func(i, j int) bool {
+		x, y := closed[i], closed[j]
+		if x.end != y.end {
+			return x.end < y.end
+		}
+		if x.order != y.order {
+			return x.order < y.order
+		}
+		return x.start < y.start
+	})
+	for _, g := range closed {
+		delete(a.pending, g)
+		a.emit(q, g, g.maxTs, g)
+	}
 }
 
 // emit evaluates HAVING and the projection for a group's current value.

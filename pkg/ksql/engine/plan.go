@@ -46,6 +46,9 @@ type planner struct {
 	cat *Catalog
 	reg *functions.Registry
 	c   *compiler
+	// transient plans a push query: `*` over a windowed source includes
+	// the window bounds.
+	transient bool
 }
 
 // planQuery plans a SELECT. The output node (sink) is attached later.
@@ -66,6 +69,7 @@ func (p *planner) planQuery(q *parser.Query) (*plan, error) {
 			sc.cols = append(sc.cols, scopeColumn{Name: c.Name, Qualifier: alias, Source: src.Name, Type: c.Type, Key: c.Key})
 		}
 		sc.windowed = src.Windowed()
+		sc.starWindow = p.transient && src.Windowed()
 		in, err := newInputNode(src, 0, len(src.Columns))
 		if err != nil {
 			return nil, err
@@ -121,6 +125,15 @@ func (p *planner) planQuery(q *parser.Query) (*plan, error) {
 			}
 			pl.steps = append(pl.steps, "[ REPARTITION ] | Partition by: "+strings.Join(parts, ", "))
 		}
+	}
+	if q.Emit == parser.EmitFinal {
+		// Checked after the aggregation, as ksqlDB reports a missing GROUP
+		// BY first.
+		if pl.agg == nil || q.Window == nil {
+			return nil, fmt.Errorf("EMIT FINAL is only supported for windowed aggregations.")
+		}
+		pl.agg.emitFinal = true
+		pl.steps = append(pl.steps, "[ SUPPRESS ] | Emit: FINAL (one result per window, when the window closes)")
 	}
 	if where != nil {
 		next = &filterNode{cond: where, next: next, table: pl.resultKind == parser.KindTable && pl.agg == nil}
@@ -256,15 +269,24 @@ func expandSelect(q *parser.Query, sc *scope, joined bool) ([]selectItem, error)
 	var items []selectItem
 	for _, it := range q.Select {
 		if it.Star {
-			for _, c := range sc.cols {
+			bounds := sc.starWindow
+			for i, c := range sc.cols {
 				if it.StarQualifier != "" && !strings.EqualFold(c.Qualifier, it.StarQualifier) && !strings.EqualFold(c.Source, it.StarQualifier) {
 					continue
+				}
+				if bounds && !c.Key {
+					items = append(items, windowBoundItems()...)
+					bounds = false
 				}
 				alias := c.Name
 				if joined && it.StarQualifier == "" {
 					alias = c.Qualifier + "_" + c.Name
 				}
 				items = append(items, selectItem{expr: &parser.ColumnRef{Qualifier: c.Qualifier, Name: c.Name}, alias: alias})
+				if bounds && i == len(sc.cols)-1 {
+					items = append(items, windowBoundItems()...)
+					bounds = false
+				}
 			}
 			continue
 		}
@@ -331,6 +353,14 @@ func expandSelect(q *parser.Query, sc *scope, joined bool) ([]selectItem, error)
 		seen[it.alias] = true
 	}
 	return items, nil
+}
+
+// windowBoundItems selects WINDOWSTART and WINDOWEND.
+func windowBoundItems() []selectItem {
+	return []selectItem{
+		{expr: &parser.ColumnRef{Name: "WINDOWSTART"}, alias: "WINDOWSTART"},
+		{expr: &parser.ColumnRef{Name: "WINDOWEND"}, alias: "WINDOWEND"},
+	}
 }
 
 // planProjection plans a stateless projection. keyExprs are PARTITION BY
@@ -618,6 +648,9 @@ func (p *planner) planJoin(j *parser.Join, sc *scope, pl *plan) (*joinNode, erro
 	if rs == nil {
 		return nil, fmt.Errorf("%s does not exist.", right.Name)
 	}
+	// Names for messages, in the order the statement gives the sources.
+	origLeft, origRight := sourceAlias(left.Alias, ls), sourceAlias(right.Alias, rs)
+	origLeftParts, origRightParts := ls.Partitions, rs.Partitions
 	jt := j.Type
 	if jt == parser.JoinRight {
 		left, right = right, left
@@ -655,6 +688,21 @@ func (p *planner) planJoin(j *parser.Join, sc *scope, pl *plan) (*joinNode, erro
 	if err != nil {
 		return nil, err
 	}
+	// A table is joined on its primary key (a stream-table join, or the
+	// right side of a table-table join; a left table joined on another
+	// column is a foreign-key join).
+	if rs.Kind == parser.KindTable && !joinsOnKey(rexpr, sc, len(ls.Columns), rs) {
+		got := qualifiedExpr(lexpr, sc) + " = " + qualifiedExpr(rexpr, sc)
+		if ls.Kind == parser.KindTable {
+			return nil, fmt.Errorf("Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s.", got)
+		}
+		return nil, fmt.Errorf("Invalid join condition: stream-table joins require to join on the table's primary key. Got %s.", got)
+	}
+	// The sources must be co-partitioned.
+	if origLeftParts > 0 && origRightParts > 0 && origLeftParts != origRightParts {
+		return nil, fmt.Errorf("Can't join `%s` with `%s` since the number of partitions don't match. `%s` partitions = %d; `%s` partitions = %d. Please repartition either one so that the number of partitions match.",
+			origLeft, origRight, origLeft, origLeftParts, origRight, origRightParts)
+	}
 	jn := &joinNode{typ: jt, leftKey: lk, rightKey: rk, leftExpr: lexpr, rightExpr: rexpr, leftWidth: len(ls.Columns), rightWidth: len(rs.Columns),
 		leftTable: ls.Kind == parser.KindTable, rightTable: rs.Kind == parser.KindTable,
 		leftState: map[string]*Row{}, rightState: map[string][]*Row{}}
@@ -691,4 +739,36 @@ func (p *planner) planJoin(j *parser.Join, sc *scope, pl *plan) (*joinNode, erro
 		fmt.Sprintf("[ JOIN ] | Type: %s | On: %s", jt, parser.FormatExpr(j.On)))
 	pl.joinNode = jn
 	return jn, nil
+}
+
+// sourceAlias is the name a joined source goes by: its alias, else its
+// name.
+func sourceAlias(alias string, src *Source) string {
+	if alias != "" {
+		return alias
+	}
+	return src.Name
+}
+
+// joinsOnKey reports whether e is a reference to the single primary key
+// column of the right-hand source (whose columns follow the left's
+// leftWidth columns in sc).
+func joinsOnKey(e parser.Expr, sc *scope, leftWidth int, right *Source) bool {
+	ref, ok := e.(*parser.ColumnRef)
+	if !ok || len(right.KeyColumns()) != 1 {
+		return false
+	}
+	idx, err := sc.resolve(ref)
+	return err == nil && idx >= leftWidth && sc.cols[idx].Key
+}
+
+// qualifiedExpr formats a join expression with its column qualified by
+// its source, as ksqlDB's messages show it.
+func qualifiedExpr(e parser.Expr, sc *scope) string {
+	if ref, ok := e.(*parser.ColumnRef); ok {
+		if idx, err := sc.resolve(ref); err == nil {
+			return parser.FormatExpr(&parser.ColumnRef{Qualifier: strings.ToUpper(sc.cols[idx].Qualifier), Name: ref.Name})
+		}
+	}
+	return parser.FormatExpr(e)
 }

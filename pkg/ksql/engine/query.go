@@ -194,16 +194,15 @@ func (e *Engine) StartQuery(ctx context.Context, sql string, props map[string]st
 	if qs.Query.Emit == parser.EmitNone {
 		return e.pullQuery(qs)
 	}
-	pl, err := e.planner().planQuery(qs.Query)
+	pn := e.planner()
+	pn.transient = true
+	pl, err := pn.planQuery(qs.Query)
 	if err != nil {
 		return nil, stmtErr(ErrBadStatement, sql, "%s", err.Error())
 	}
 	src := pl.sources[0]
 	id := fmt.Sprintf("transient_%s_%d", strings.ToUpper(src.Name), e.tseq.Add(1))
-	q := &Query{ID: id, Statement: st.Text(), eng: e, plan: pl, inputs: map[string][]*inputNode{}, OffsetReset: "latest"}
-	if v := props["auto.offset.reset"]; v != "" {
-		q.OffsetReset = strings.ToLower(v)
-	}
+	q := &Query{ID: id, Statement: st.Text(), eng: e, plan: pl, inputs: map[string][]*inputNode{}, OffsetReset: e.offsetReset(props)}
 	for _, in := range pl.inputs {
 		q.inputs[in.src.Topic] = append(q.inputs[in.src.Topic], in)
 		q.SourceTopics = appendUnique(q.SourceTopics, in.src.Topic)
@@ -264,7 +263,7 @@ func (e *Engine) pullQuery(qs *parser.QueryStatement) (*PushQuery, error) {
 		return nil, stmtErr(ErrBadStatement, text, "Pull queries don't support GROUP BY or WINDOW clauses.")
 	}
 	// Plan the query against the table's columns (with window bounds).
-	sc := &scope{windowed: src.Windowed()}
+	sc := &scope{windowed: src.Windowed(), starWindow: src.Windowed()}
 	alias := from.Alias
 	if alias == "" {
 		alias = src.Name

@@ -31,6 +31,9 @@ type feed struct {
 
 	inRestore atomic.Bool
 	restoreN  int // partitions still restoring
+	// initialCommit: commit the starting offsets at once (a new
+	// persistent query reading from "latest").
+	initialCommit bool
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -45,6 +48,37 @@ type feedPartition struct {
 	restoreUntil int64
 	next         int64 // next offset to commit (-1: nothing processed)
 	committed    int64
+	// origin is the first offset the query ever read (-1: unknown, the
+	// oldest). It travels in the commit metadata so that a restart
+	// rebuilds state from exactly the records the query processed, also
+	// when it started at "latest".
+	origin int64
+}
+
+// originMeta encodes and parses the commit metadata holding a
+// partition's origin.
+const originPrefix = "origin="
+
+func originMeta(origin int64) string {
+	if origin < 0 {
+		return ""
+	}
+	return originPrefix + strconv.FormatInt(origin, 10)
+}
+
+func parseOrigin(meta string) int64 {
+	if v, ok := strings.CutPrefix(meta, originPrefix); ok {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+			return n
+		}
+	}
+	return -1
+}
+
+// committedOffset is a partition's committed position and origin.
+type committedOffset struct {
+	offset int64
+	origin int64
 }
 
 func (f *feed) signalStop() { f.stopOnce.Do(func() { close(f.stop) }) }
@@ -135,7 +169,7 @@ func (f *feed) open() error {
 	if f.consumer, err = sarama.NewConsumerFromClient(client); err != nil {
 		return err
 	}
-	committed := map[string]map[int32]int64{}
+	committed := map[string]map[int32]committedOffset{}
 	if f.group != "" {
 		if committed, err = f.fetchCommitted(); err != nil {
 			return fmt.Errorf("committed offsets of %s: %w", f.group, err)
@@ -150,23 +184,38 @@ func (f *feed) open() error {
 			return fmt.Errorf("partitions of %s: %w", topic, err)
 		}
 		for _, id := range ids {
-			p := &feedPartition{topic: topic, id: id, restoreUntil: -1, next: -1, committed: -1}
+			p := &feedPartition{topic: topic, id: id, restoreUntil: -1, next: -1, committed: -1, origin: -1}
 			start := cfg.Consumer.Offsets.Initial
 			if f.group != "" {
-				if off, ok := committed[topic][id]; ok && off >= 0 {
-					// Committed before: rebuild state from the start, then
-					// continue at off.
-					p.committed = off
+				c, ok := committed[topic][id]
+				switch {
+				case ok && c.offset >= 0:
+					// Committed before: rebuild state from the query's
+					// first record (its origin, else the oldest), then
+					// continue at the committed offset.
+					off := c.offset
+					p.committed, p.origin = off, c.origin
 					oldest, err := client.GetOffset(topic, id, sarama.OffsetOldest)
 					if err != nil {
 						return fmt.Errorf("offsets of %s/%d: %w", topic, id, err)
 					}
+					from := max(oldest, c.origin)
 					start = off
-					if oldest < off {
+					if from < off {
 						p.restoreUntil = off
-						start = oldest
+						start = from
 						f.restoreN++
 					}
+				case start == sarama.OffsetNewest:
+					// auto.offset.reset=latest: fix the start now and
+					// commit it, so that a restart resumes here (and
+					// rebuilds no state from earlier records).
+					newest, err := client.GetOffset(topic, id, sarama.OffsetNewest)
+					if err != nil {
+						return fmt.Errorf("offsets of %s/%d: %w", topic, id, err)
+					}
+					start, p.origin, p.next = newest, newest, newest
+					f.initialCommit = true
 				}
 			}
 			p.pc, err = f.consumer.ConsumePartition(topic, id, start)
@@ -213,6 +262,9 @@ func (f *feed) run() {
 		f.setRestoring(true)
 	}
 	defer f.setRestoring(false)
+	if f.initialCommit {
+		f.commit()
+	}
 
 	// One partition: read its channel directly; more: fan them in.
 	var in <-chan partMessage
@@ -316,7 +368,7 @@ func (f *feed) commit() {
 	var changed []*feedPartition
 	for _, p := range f.parts {
 		if p.next > p.committed {
-			req.AddBlock(p.topic, p.id, p.next, 0, "")
+			req.AddBlock(p.topic, p.id, p.next, 0, originMeta(p.origin))
 			changed = append(changed, p)
 		}
 	}
@@ -366,7 +418,7 @@ func (f *feed) sendCommit(req *sarama.OffsetCommitRequest) error {
 
 // fetchCommitted returns the group's committed offsets of the query's
 // source partitions (none for a new group).
-func (f *feed) fetchCommitted() (map[string]map[int32]int64, error) {
+func (f *feed) fetchCommitted() (map[string]map[int32]committedOffset, error) {
 	parts := map[string][]int32{}
 	for _, topic := range f.q.SourceTopics {
 		ids, err := f.client.Partitions(topic)
@@ -384,7 +436,7 @@ func (f *feed) fetchCommitted() (map[string]map[int32]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]map[int32]int64{}
+	out := map[string]map[int32]committedOffset{}
 	if resp.Err == sarama.ErrGroupIDNotFound || resp.Err == sarama.ErrUnknownMemberId {
 		return out, nil
 	}
@@ -392,7 +444,7 @@ func (f *feed) fetchCommitted() (map[string]map[int32]int64, error) {
 		return nil, resp.Err
 	}
 	for topic, ids := range parts {
-		out[topic] = map[int32]int64{}
+		out[topic] = map[int32]committedOffset{}
 		for _, id := range ids {
 			b := resp.GetBlock(topic, id)
 			if b == nil || b.Err == sarama.ErrGroupIDNotFound || b.Err == sarama.ErrUnknownTopicOrPartition {
@@ -401,7 +453,7 @@ func (f *feed) fetchCommitted() (map[string]map[int32]int64, error) {
 			if b.Err != sarama.ErrNoError {
 				return nil, b.Err
 			}
-			out[topic][id] = b.Offset
+			out[topic][id] = committedOffset{offset: b.Offset, origin: parseOrigin(b.Metadata)}
 		}
 	}
 	return out, nil

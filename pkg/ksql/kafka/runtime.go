@@ -13,9 +13,13 @@
 // the final offsets are committed after a flush, so a restart continues
 // exactly where the previous run stopped.
 //
-// On restart a persistent query first rebuilds its state (aggregates,
-// join tables, the rows served to pull queries) by reading its sources
-// from the beginning up to the committed offsets with its output
+// A new persistent query starts at its auto.offset.reset (the statement's
+// property, else the server's, else ksqlDB's default "latest"); a query
+// starting at "latest" commits its starting offsets at once, and every
+// commit carries the first offset the query read (its origin) as
+// metadata. On restart a persistent query first rebuilds its state
+// (aggregates, join tables, the rows served to pull queries) by reading
+// its sources from its origin up to the committed offsets with its output
 // suppressed, then continues normally: the sink receives exactly the new
 // outputs. (ksqlDB restores state from changelog topics instead; reading
 // the source again is simpler and fine at the course's scale.)
@@ -128,6 +132,10 @@ type command struct {
 	// QueryID is the canonical id of the persistent query the statement
 	// created, if any.
 	QueryID string `json:"queryId,omitempty"`
+	// Properties are the statement's effective properties that a replay
+	// needs (auto.offset.reset of the query it created), as ksqlDB keeps
+	// a command's overwritten properties.
+	Properties map[string]string `json:"streamsProperties,omitempty"`
 }
 
 // Open connects to Kafka, replays the command topic and starts the
@@ -284,10 +292,10 @@ func (r *Runtime) logCommands(ctx context.Context, before int) error {
 		return nil
 	}
 	r.mu.Lock()
-	var queryID string
+	var queryID, reset string
 	for _, q := range r.started {
 		if id, ok := r.canon[strings.ToUpper(q.ID)]; ok {
-			queryID = id
+			queryID, reset = id, q.OffsetReset
 		}
 	}
 	r.mu.Unlock()
@@ -295,6 +303,9 @@ func (r *Runtime) logCommands(ctx context.Context, before int) error {
 		c := command{Statement: r.canonicalText(text)}
 		if i == len(logged[before:])-1 {
 			c.QueryID = queryID
+			if queryID != "" && reset != "" {
+				c.Properties = map[string]string{"auto.offset.reset": reset}
+			}
 		}
 		if err := r.appendCommand(ctx, c); err != nil {
 			return err
@@ -405,7 +416,13 @@ func (r *Runtime) replay(ctx context.Context, cmds []command) {
 			r.usedCanon[strings.ToUpper(c.QueryID)] = true
 		}
 		r.mu.Unlock()
-		if _, err := r.eng.Execute(ctx, text, nil); err != nil {
+		props := c.Properties
+		if props == nil && c.QueryID != "" {
+			// Written before commands carried properties, when every
+			// persistent query read from the earliest offset.
+			props = map[string]string{"auto.offset.reset": "earliest"}
+		}
+		if _, err := r.eng.Execute(ctx, text, props); err != nil {
 			r.opts.Logf("ksql: replaying %q: %v", text, err)
 		}
 	}

@@ -1,0 +1,55 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// The messages follow ksqlDB's stream-table-join, table-table-join and
+// multi-col-keys functional tests and its co-partitioning check.
+func TestJoinValidation(t *testing.T) {
+	const ddl = `CREATE STREAM test_stream (id1 BIGINT KEY, f1 BIGINT) WITH (kafka_topic='left_topic', format='JSON', partitions=1);
+		CREATE TABLE test_table (id2 BIGINT PRIMARY KEY, f2 BIGINT) WITH (kafka_topic='right_topic', format='JSON', partitions=1);
+		CREATE TABLE left_table (id1 BIGINT PRIMARY KEY, f1 BIGINT) WITH (kafka_topic='lt_topic', format='JSON', partitions=1);
+		CREATE TABLE right_table (id2 BIGINT PRIMARY KEY, f2 BIGINT) WITH (kafka_topic='rt_topic', format='JSON', partitions=1);
+		CREATE TABLE two_keys (k1 BIGINT PRIMARY KEY, k2 BIGINT PRIMARY KEY, name STRING) WITH (kafka_topic='tk_topic', format='JSON', partitions=1);
+		CREATE STREAM wide (id1 BIGINT KEY, f1 BIGINT) WITH (kafka_topic='wide_topic', format='JSON', partitions=3);
+		CREATE TABLE wide_table (id2 BIGINT PRIMARY KEY, f2 BIGINT) WITH (kafka_topic='wide_table_topic', format='JSON', partitions=3);`
+	tests := []struct{ sql, want string }{
+		{"CREATE STREAM output AS SELECT id1, id2, f1, f2 FROM test_stream JOIN test_table ON id1 = f2;",
+			"Invalid join condition: stream-table joins require to join on the table's primary key. Got TEST_STREAM.ID1 = TEST_TABLE.F2."},
+		{"CREATE STREAM output AS SELECT id1, id2, f1, f2 FROM test_stream s LEFT JOIN test_table t ON t.f2 = s.id1;",
+			"Invalid join condition: stream-table joins require to join on the table's primary key. Got S.ID1 = T.F2."},
+		{"CREATE STREAM output AS SELECT s.id1, name FROM test_stream s JOIN two_keys t ON s.id1 = t.k1;",
+			"Invalid join condition: stream-table joins require to join on the table's primary key. Got S.ID1 = T.K1."},
+		{"CREATE TABLE output AS SELECT id1, f1, f2 FROM left_table JOIN right_table ON id1 = f2;",
+			"Invalid join condition: table-table joins require to join on the primary key of the right input table. Got LEFT_TABLE.ID1 = RIGHT_TABLE.F2."},
+		{"CREATE STREAM output AS SELECT s.id1, f2 FROM wide s JOIN test_table t ON s.id1 = t.id2;",
+			"Can't join `S` with `T` since the number of partitions don't match. `S` partitions = 3; `T` partitions = 1. Please repartition either one so that the number of partitions match."},
+		{"CREATE STREAM output AS SELECT test_stream.id1, f2 FROM test_stream JOIN wide_table ON test_stream.id1 = wide_table.id2;",
+			"Can't join `TEST_STREAM` with `WIDE_TABLE` since the number of partitions don't match. `TEST_STREAM` partitions = 1; `WIDE_TABLE` partitions = 3. Please repartition either one so that the number of partitions match."},
+		{"CREATE STREAM output AS SELECT s.id1, s.f1 FROM wide s JOIN test_stream t WITHIN 1 HOUR ON s.id1 = t.id1;",
+			"Can't join `S` with `T` since the number of partitions don't match. `S` partitions = 3; `T` partitions = 1."},
+	}
+	for _, tc := range tests {
+		eng, _, _ := testEngine(t)
+		mustExec(t, eng, ddl)
+		_, err := eng.Execute(context.Background(), tc.sql, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s\n err  = %v\n want %s", tc.sql, err, tc.want)
+		}
+	}
+	// Joins on the key of co-partitioned sources are accepted.
+	for _, ok := range []string{
+		"CREATE STREAM ok1 AS SELECT s.id1, f2 FROM test_stream s JOIN test_table t ON s.f1 = t.id2;",
+		"CREATE STREAM ok2 AS SELECT s.id1, f2 FROM wide s LEFT JOIN wide_table t ON t.id2 = s.id1;",
+		"CREATE TABLE ok3 AS SELECT l.id1, f1, f2 FROM left_table l JOIN right_table r ON l.id1 = r.id2;",
+	} {
+		eng, _, _ := testEngine(t)
+		mustExec(t, eng, ddl)
+		if _, err := eng.Execute(context.Background(), ok, nil); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+}
