@@ -101,6 +101,8 @@ starter files, and grade your work:
 		newTopicCmd(app),
 		newDatagenCmd(app),
 		newMLCmd(app),
+		newKsqlCmd(app),
+		newPlotCmd(app),
 	)
 	return root
 }

@@ -56,7 +56,7 @@ func (w Workspace) EnsureState() error {
 	}
 	ignore := filepath.Join(dir, ".gitignore")
 	if !isFile(ignore) {
-		return os.WriteFile(ignore, []byte("env.json\ndata/\nbuild/\n"), 0o644)
+		return os.WriteFile(ignore, []byte("env.json\ndata/\nbuild/\nksql_history\n"), 0o644)
 	}
 	return nil
 }

@@ -1,0 +1,529 @@
+package ksqlshell
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
+)
+
+// The JSON shapes of ksqlDB's /ksql entities, as far as the shell shows
+// them. They are the shell's own (not the embedded engine's types) so
+// that answers of a real ksqlDB server, with fields the engine does not
+// have, decode the same way.
+
+type warning struct {
+	Message string `json:"message"`
+}
+
+type commandStatusEntity struct {
+	StatementText string `json:"statementText"`
+	CommandStatus struct {
+		Status  string `json:"status"`
+		Message string `json:"message"`
+		QueryID string `json:"queryId"`
+	} `json:"commandStatus"`
+	Warnings []warning `json:"warnings"`
+}
+
+type sourceInfo struct {
+	Type        string `json:"type"`
+	Name        string `json:"name"`
+	Topic       string `json:"topic"`
+	KeyFormat   string `json:"keyFormat"`
+	ValueFormat string `json:"valueFormat"`
+	IsWindowed  bool   `json:"isWindowed"`
+}
+
+type sourceList struct {
+	Streams  []sourceInfo `json:"streams"`
+	Tables   []sourceInfo `json:"tables"`
+	Warnings []warning    `json:"warnings"`
+}
+
+type runningQuery struct {
+	QueryString     string         `json:"queryString"`
+	Sinks           []string       `json:"sinks"`
+	SinkKafkaTopics []string       `json:"sinkKafkaTopics"`
+	ID              string         `json:"id"`
+	StatusCount     map[string]int `json:"statusCount"`
+	QueryType       string         `json:"queryType"`
+	State           string         `json:"state"`
+}
+
+type queryList struct {
+	Queries  []runningQuery `json:"queries"`
+	Warnings []warning      `json:"warnings"`
+}
+
+type schemaInfo struct {
+	Type         string         `json:"type"`
+	Fields       []fieldInfo    `json:"fields"`
+	MemberSchema *schemaInfo    `json:"memberSchema"`
+	Parameters   map[string]any `json:"parameters"`
+}
+
+type fieldInfo struct {
+	Name   string     `json:"name"`
+	Schema schemaInfo `json:"schema"`
+	Type   string     `json:"type"`
+}
+
+type sourceDescription struct {
+	Name         string         `json:"name"`
+	WindowType   *string        `json:"windowType"`
+	ReadQueries  []runningQuery `json:"readQueries"`
+	WriteQueries []runningQuery `json:"writeQueries"`
+	Fields       []fieldInfo    `json:"fields"`
+	Type         string         `json:"type"`
+	Timestamp    string         `json:"timestamp"`
+	Statistics   string         `json:"statistics"`
+	ErrorStats   string         `json:"errorStats"`
+	Extended     bool           `json:"extended"`
+	KeyFormat    string         `json:"keyFormat"`
+	ValueFormat  string         `json:"valueFormat"`
+	Topic        string         `json:"topic"`
+	Partitions   int            `json:"partitions"`
+	Replication  int            `json:"replication"`
+	Statement    string         `json:"statement"`
+	Constraints  []string       `json:"sourceConstraints"`
+}
+
+type sourceDescriptionEntity struct {
+	SourceDescription sourceDescription `json:"sourceDescription"`
+	Warnings          []warning         `json:"warnings"`
+}
+
+type sourceDescriptionList struct {
+	SourceDescriptions []sourceDescription `json:"sourceDescriptions"`
+	Warnings           []warning           `json:"warnings"`
+}
+
+type topicList struct {
+	Topics []struct {
+		Name        string `json:"name"`
+		ReplicaInfo []int  `json:"replicaInfo"`
+	} `json:"topics"`
+	Warnings []warning `json:"warnings"`
+}
+
+type propertyList struct {
+	Properties []struct {
+		Name  string `json:"name"`
+		Scope string `json:"scope"`
+		Value string `json:"value"`
+	} `json:"properties"`
+	OverwrittenProperties []string  `json:"overwrittenProperties"`
+	Warnings              []warning `json:"warnings"`
+}
+
+type functionNameList struct {
+	Functions []struct {
+		Name     string `json:"name"`
+		Type     string `json:"type"`
+		Category string `json:"category"`
+	} `json:"functions"`
+	Warnings []warning `json:"warnings"`
+}
+
+type functionDescription struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Author      string `json:"author"`
+	Version     string `json:"version"`
+	Type        string `json:"type"`
+	Functions   []struct {
+		Arguments []struct {
+			Name        string `json:"name"`
+			Type        string `json:"type"`
+			Description string `json:"description"`
+			IsVariadic  bool   `json:"isVariadic"`
+		} `json:"arguments"`
+		ReturnType  string `json:"returnType"`
+		Description string `json:"description"`
+	} `json:"functions"`
+	Warnings []warning `json:"warnings"`
+}
+
+type queryDescriptionEntity struct {
+	QueryDescription struct {
+		ID                   string            `json:"id"`
+		StatementText        string            `json:"statementText"`
+		WindowType           *string           `json:"windowType"`
+		Fields               []fieldInfo       `json:"fields"`
+		Sources              []string          `json:"sources"`
+		Sinks                []string          `json:"sinks"`
+		Topology             string            `json:"topology"`
+		ExecutionPlan        string            `json:"executionPlan"`
+		OverriddenProperties map[string]any    `json:"overriddenProperties"`
+		QueryType            string            `json:"queryType"`
+		State                string            `json:"state"`
+		KsqlHostQueryStatus  map[string]string `json:"ksqlHostQueryStatus"`
+	} `json:"queryDescription"`
+	Warnings []warning `json:"warnings"`
+}
+
+// RenderEntity writes one result of /ksql as ksql's CLI shows it: a blank
+// line, then a table, a description or a message. Types it does not know
+// are written as indented JSON.
+func RenderEntity(w io.Writer, e client.Entity) error {
+	var b bytes.Buffer
+	b.WriteString("\n")
+	var warnings []warning
+	var err error
+	switch e.Type {
+	case "currentStatus":
+		var v commandStatusEntity
+		if err = e.Decode(&v); err == nil {
+			msg := v.CommandStatus.Message
+			if msg == "" {
+				msg = e.Message
+			}
+			err = Table{Header: []string{"Message"}, Rows: [][]string{{msg}}}.Write(&b)
+			warnings = v.Warnings
+		}
+	case "streams", "tables":
+		var v sourceList
+		if err = e.Decode(&v); err == nil {
+			err = renderSources(&b, e.Type, v)
+			warnings = v.Warnings
+		}
+	case "queries":
+		var v queryList
+		if err = e.Decode(&v); err == nil {
+			err = renderQueries(&b, v.Queries)
+			warnings = v.Warnings
+		}
+	case "sourceDescription":
+		var v sourceDescriptionEntity
+		if err = e.Decode(&v); err == nil {
+			renderSourceDescription(&b, v.SourceDescription)
+			warnings = v.Warnings
+		}
+	case "source_descriptions":
+		var v sourceDescriptionList
+		if err = e.Decode(&v); err == nil {
+			for i, d := range v.SourceDescriptions {
+				if i > 0 {
+					b.WriteString("\n")
+				}
+				renderSourceDescription(&b, d)
+			}
+			warnings = v.Warnings
+		}
+	case "kafka_topics":
+		var v topicList
+		if err = e.Decode(&v); err == nil {
+			t := Table{Header: []string{"Kafka Topic", "Partitions", "Partition Replicas"}}
+			for _, tp := range v.Topics {
+				replicas := 0
+				for _, r := range tp.ReplicaInfo {
+					replicas = max(replicas, r)
+				}
+				t.Rows = append(t.Rows, []string{tp.Name, strconv.Itoa(len(tp.ReplicaInfo)), strconv.Itoa(replicas)})
+			}
+			err = t.Write(&b)
+			warnings = v.Warnings
+		}
+	case "properties":
+		var v propertyList
+		if err = e.Decode(&v); err == nil {
+			over := map[string]bool{}
+			for _, p := range v.OverwrittenProperties {
+				over[p] = true
+			}
+			t := Table{Header: []string{"Property", "Scope", "Level", "Effective Value"}}
+			for _, p := range v.Properties {
+				level := "SERVER"
+				if over[p.Name] {
+					level = "SESSION"
+				}
+				t.Rows = append(t.Rows, []string{p.Name, p.Scope, level, p.Value})
+			}
+			sort.Slice(t.Rows, func(i, j int) bool { return t.Rows[i][0] < t.Rows[j][0] })
+			err = t.Write(&b)
+			warnings = v.Warnings
+		}
+	case "function_names":
+		var v functionNameList
+		if err = e.Decode(&v); err == nil {
+			t := Table{Header: []string{"Function Name", "Category"}}
+			for _, f := range v.Functions {
+				t.Rows = append(t.Rows, []string{f.Name, f.Category})
+			}
+			sort.Slice(t.Rows, func(i, j int) bool { return t.Rows[i][0] < t.Rows[j][0] })
+			if err = t.Write(&b); err == nil {
+				b.WriteString("For detailed information about a function, run: DESCRIBE FUNCTION <Function Name>;\n")
+			}
+			warnings = v.Warnings
+		}
+	case "describe_function":
+		var v functionDescription
+		if err = e.Decode(&v); err == nil {
+			renderFunction(&b, v)
+			warnings = v.Warnings
+		}
+	case "queryDescription":
+		var v queryDescriptionEntity
+		if err = e.Decode(&v); err == nil {
+			renderQueryDescription(&b, v)
+			warnings = v.Warnings
+		}
+	default:
+		var out bytes.Buffer
+		if json.Indent(&out, e.Raw, "", "  ") != nil {
+			out.Reset()
+			out.Write(e.Raw)
+		}
+		b.Write(out.Bytes())
+		b.WriteString("\n")
+	}
+	if err != nil {
+		return fmt.Errorf("reading the server's %q answer: %w", e.Type, err)
+	}
+	for _, wn := range warnings {
+		fmt.Fprintf(&b, "WARNING: %s\n", wn.Message)
+	}
+	_, err = w.Write(b.Bytes())
+	return err
+}
+
+func renderSources(w io.Writer, typ string, v sourceList) error {
+	list, head := v.Streams, "Stream Name"
+	if typ == "tables" {
+		list, head = v.Tables, "Table Name"
+	}
+	t := Table{Header: []string{head, "Kafka Topic", "Key Format", "Value Format", "Windowed"}}
+	for _, s := range list {
+		t.Rows = append(t.Rows, []string{s.Name, s.Topic, s.KeyFormat, s.ValueFormat, strconv.FormatBool(s.IsWindowed)})
+	}
+	sort.Slice(t.Rows, func(i, j int) bool { return t.Rows[i][0] < t.Rows[j][0] })
+	return t.Write(w)
+}
+
+func renderQueries(w io.Writer, queries []runningQuery) error {
+	t := Table{Header: []string{"Query ID", "Query Type", "Status", "Sink Name", "Sink Kafka Topic", "Query String"}}
+	for _, q := range queries {
+		t.Rows = append(t.Rows, []string{q.ID, q.QueryType, queryStatus(q), strings.Join(q.Sinks, ","),
+			strings.Join(q.SinkKafkaTopics, ","), OneLine(q.QueryString)})
+	}
+	if err := t.Write(w); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "For detailed information on a Query run: EXPLAIN <Query ID>;\n")
+	return err
+}
+
+// queryStatus is ksql's "RUNNING:1" (state and count of hosts in it).
+func queryStatus(q runningQuery) string {
+	if len(q.StatusCount) == 0 {
+		return q.State
+	}
+	states := make([]string, 0, len(q.StatusCount))
+	for s, n := range q.StatusCount {
+		states = append(states, s+":"+strconv.Itoa(n))
+	}
+	sort.Strings(states)
+	return strings.Join(states, " ")
+}
+
+// TypeString is a column type as ksql's CLI writes it in DESCRIBE:
+// VARCHAR(STRING), ARRAY<INTEGER>, MAP<STRING, DOUBLE>, STRUCT<A INTEGER>,
+// DECIMAL(4, 2).
+func (s schemaInfo) TypeString() string {
+	switch s.Type {
+	case "STRING":
+		return "VARCHAR(STRING)"
+	case "ARRAY":
+		return "ARRAY<" + s.member() + ">"
+	case "MAP":
+		return "MAP<STRING, " + s.member() + ">"
+	case "STRUCT":
+		parts := make([]string, len(s.Fields))
+		for i, f := range s.Fields {
+			parts[i] = f.Name + " " + f.Schema.TypeString()
+		}
+		return "STRUCT<" + strings.Join(parts, ", ") + ">"
+	case "DECIMAL":
+		p, okP := s.Parameters["precision"]
+		sc, okS := s.Parameters["scale"]
+		if okP && okS {
+			return fmt.Sprintf("DECIMAL(%v, %v)", p, sc)
+		}
+	}
+	return s.Type
+}
+
+func (s schemaInfo) member() string {
+	if s.MemberSchema == nil {
+		return "?"
+	}
+	return s.MemberSchema.TypeString()
+}
+
+// fieldType is a column's type with ksql's key marker.
+func fieldType(f fieldInfo, windowType *string, isTable bool) string {
+	switch f.Type {
+	case "KEY":
+		marker := "(key)"
+		if isTable {
+			marker = "(primary key)"
+		}
+		if windowType != nil && *windowType != "" {
+			marker += " (Window type: " + *windowType + ")"
+		}
+		return fmt.Sprintf("%-16s %s", f.Schema.TypeString(), marker)
+	case "HEADER":
+		return fmt.Sprintf("%-16s (header)", f.Schema.TypeString())
+	}
+	return f.Schema.TypeString()
+}
+
+func writeFields(w io.Writer, fields []fieldInfo, windowType *string, isTable bool) {
+	t := Table{Header: []string{"Field", "Type"}}
+	for _, f := range fields {
+		t.Rows = append(t.Rows, []string{f.Name, fieldType(f, windowType, isTable)})
+	}
+	_ = t.Write(w)
+}
+
+func renderSourceDescription(w io.Writer, d sourceDescription) {
+	isTable := d.Type == "TABLE"
+	fmt.Fprintf(w, "%-20s : %s\n", "Name", d.Name)
+	if !d.Extended {
+		writeFields(w, d.Fields, d.WindowType, isTable)
+		fmt.Fprintln(w, "For runtime statistics and query details run: DESCRIBE <Stream,Table> EXTENDED;")
+		return
+	}
+	fmt.Fprintf(w, "%-20s : %s\n", "Type", d.Type)
+	ts := d.Timestamp
+	if ts == "" {
+		ts = "Not set - using <ROWTIME>"
+	}
+	fmt.Fprintf(w, "%-20s : %s\n", "Timestamp field", ts)
+	fmt.Fprintf(w, "%-20s : %s\n", "Key format", d.KeyFormat)
+	fmt.Fprintf(w, "%-20s : %s\n", "Value format", d.ValueFormat)
+	if d.Topic != "" {
+		topic := fmt.Sprintf("%-20s : %s", "Kafka topic", d.Topic)
+		var extra []string
+		if d.Partitions != 0 {
+			extra = append(extra, fmt.Sprintf("partitions: %d", d.Partitions))
+		}
+		if d.Replication != 0 {
+			extra = append(extra, fmt.Sprintf("replication: %d", d.Replication))
+		}
+		if len(extra) > 0 {
+			topic += " (" + strings.Join(extra, ", ") + ")"
+		}
+		fmt.Fprintln(w, topic)
+	}
+	if d.Statement != "" {
+		fmt.Fprintf(w, "%-20s : %s\n", "Statement", strings.TrimSpace(d.Statement))
+	}
+	fmt.Fprintln(w)
+	writeFields(w, d.Fields, d.WindowType, isTable)
+	if len(d.Constraints) > 0 {
+		fmt.Fprintf(w, "\nSources that have a DROP constraint on this source\n--------------------------------------------------\n")
+		for _, c := range d.Constraints {
+			fmt.Fprintln(w, c)
+		}
+	}
+	writeQueryRefs(w, d.ReadQueries, "read from", d.Type)
+	writeQueryRefs(w, d.WriteQueries, "write from", d.Type)
+	fmt.Fprintf(w, "\nLocal runtime statistics\n------------------------\n")
+	if d.Statistics != "" {
+		fmt.Fprintln(w, d.Statistics)
+	}
+	if d.ErrorStats != "" {
+		fmt.Fprintln(w, d.ErrorStats)
+	}
+	if d.Topic != "" {
+		fmt.Fprintf(w, "(Statistics of the local KSQL server interaction with the Kafka topic %s)\n", d.Topic)
+	}
+}
+
+func writeQueryRefs(w io.Writer, queries []runningQuery, verb, sourceType string) {
+	if len(queries) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nQueries that %s this %s\n-----------------------------------\n", verb, sourceType)
+	for _, q := range queries {
+		state := q.State
+		if state == "" {
+			state = "RUNNING"
+		}
+		fmt.Fprintf(w, "%s (%s) : %s\n", q.ID, state, OneLine(q.QueryString))
+	}
+	fmt.Fprintln(w, "\nFor query topology and execution plan please run: EXPLAIN <QueryId>")
+}
+
+func renderFunction(w io.Writer, f functionDescription) {
+	fmt.Fprintf(w, "%-12s: %s\n", "Name", f.Name)
+	if f.Author != "" {
+		fmt.Fprintf(w, "%-12s: %s\n", "Author", f.Author)
+	}
+	if f.Version != "" {
+		fmt.Fprintf(w, "%-12s: %s\n", "Version", f.Version)
+	}
+	fmt.Fprintf(w, "%-12s: %s\n", "Overview", f.Description)
+	fmt.Fprintf(w, "%-12s: %s\n", "Type", f.Type)
+	fmt.Fprintf(w, "%-12s:\n", "Variations")
+	for _, v := range f.Functions {
+		args := make([]string, len(v.Arguments))
+		for i, a := range v.Arguments {
+			t := a.Type
+			if a.IsVariadic {
+				t = strings.TrimSuffix(strings.TrimSuffix(t, "[]"), "...") + "..."
+			}
+			args[i] = strings.TrimSpace(a.Name + " " + t)
+		}
+		fmt.Fprintf(w, "\n\t%-12s: %s(%s)\n", "Variation", f.Name, strings.Join(args, ", "))
+		fmt.Fprintf(w, "\t%-12s: %s\n", "Returns", v.ReturnType)
+		if v.Description != "" {
+			fmt.Fprintf(w, "\t%-12s: %s\n", "Description", v.Description)
+		}
+	}
+}
+
+func renderQueryDescription(w io.Writer, v queryDescriptionEntity) {
+	q := v.QueryDescription
+	fmt.Fprintf(w, "%-20s : %s\n", "ID", q.ID)
+	if q.QueryType != "" {
+		fmt.Fprintf(w, "%-20s : %s\n", "Query Type", q.QueryType)
+	}
+	fmt.Fprintf(w, "%-20s : %s\n", "SQL", strings.TrimSpace(q.StatementText))
+	if q.State != "" {
+		fmt.Fprintf(w, "%-20s : %s\n", "Status", q.State)
+	}
+	fmt.Fprintln(w)
+	writeFields(w, q.Fields, q.WindowType, false)
+	list := func(title string, items []string, hint string) {
+		fmt.Fprintf(w, "\n%s\n-----------------------------------\n", title)
+		for _, s := range items {
+			fmt.Fprintln(w, s)
+		}
+		fmt.Fprintf(w, "\n%s\n", hint)
+	}
+	list("Sources that this query reads from:", q.Sources, "For source description please run: DESCRIBE [EXTENDED] <SourceId>")
+	list("Sinks that this query writes to:", q.Sinks, "For sink description please run: DESCRIBE [EXTENDED] <SinkId>")
+	if q.ExecutionPlan != "" {
+		fmt.Fprintf(w, "\nExecution plan\n--------------\n%s\n", strings.TrimRight(q.ExecutionPlan, "\n"))
+	}
+	if q.Topology != "" {
+		fmt.Fprintf(w, "\nProcessing topology\n-------------------\n%s\n", strings.TrimRight(q.Topology, "\n"))
+	}
+	if len(q.OverriddenProperties) > 0 {
+		t := Table{Header: []string{"Property", "Value"}}
+		for k, val := range q.OverriddenProperties {
+			t.Rows = append(t.Rows, []string{k, FormatValue(val)})
+		}
+		sort.Slice(t.Rows, func(i, j int) bool { return t.Rows[i][0] < t.Rows[j][0] })
+		fmt.Fprintf(w, "\nOverridden Properties\n---------------------\n")
+		_ = t.Write(w)
+	}
+}
