@@ -1,0 +1,14 @@
+-- Exercise 8: pageview sessions per user.
+--
+-- Write one statement: CREATE TABLE pageview_sessions AS SELECT ... over the
+-- stream pageviews, with
+--
+--   key:    USERID         (GROUP BY it)
+--   value:  SESSION_START  WINDOWSTART, the session's first pageview, in ms
+--           SESSION_END    WINDOWEND, its last pageview
+--           VIEWS          how many pageviews (COUNT)
+--
+-- in session windows with an inactivity gap of 2 minutes, emitting every
+-- change.
+--
+-- TODO(exercise 8): the CREATE TABLE ... AS SELECT statement.

@@ -1,0 +1,14 @@
+-- Exercise 6: units per state per minute, in tumbling windows.
+--
+-- Write one statement: CREATE TABLE units_per_minute AS SELECT ... over the
+-- stream orders (streams.sql defines it; do not create it here), with
+--
+--   key:    STATE         address->state (GROUP BY it)
+--   value:  WINDOW_START  WINDOWSTART, the window's start in ms
+--           WINDOW_END    WINDOWEND
+--           ORDERS        how many orders (COUNT)
+--           UNITS         their orderunits added up (SUM)
+--
+-- in tumbling windows of 1 minute, emitting every change (EMIT CHANGES).
+--
+-- TODO(exercise 6): the CREATE TABLE ... AS SELECT statement.
