@@ -169,6 +169,13 @@ func (q *Query) Process(rec Record) {
 	}
 	q.cur = rec
 	q.processed.Add(1)
+	// A panic in an operator is a processing error for this record, not a
+	// crash of the engine.
+	defer func() {
+		if p := recover(); p != nil {
+			q.logError(rec, fmt.Sprintf("Error processing record: %v", p))
+		}
+	}()
 	for _, in := range ins {
 		in.process(q, rec)
 	}

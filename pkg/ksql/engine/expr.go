@@ -854,6 +854,7 @@ func (c *compiler) funcCall(x *parser.FuncCall, s *scope) (*compiled, error) {
 		return nil, err
 	}
 	n := len(args)
+	name := strings.ToUpper(x.Name)
 	return &compiled{t: rt, eval: func(r *Row) (any, error) {
 		vals := make([]any, n)
 		for i, a := range args {
@@ -863,8 +864,20 @@ func (c *compiler) funcCall(x *parser.FuncCall, s *scope) (*compiled, error) {
 			}
 			vals[i] = v
 		}
-		return impl(vals)
+		return invoke(name, impl, vals)
 	}}, nil
+}
+
+// invoke calls a function implementation, turning a panic into an error
+// (as ksqlDB turns an exception thrown by a UDF into a processing error),
+// so that no input value can crash the engine.
+func invoke(name string, impl functions.Impl, vals []any) (res any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("Failed to invoke function %s: %v", name, p)
+		}
+	}()
+	return impl(vals)
 }
 
 // evalBool evaluates a predicate: NULL and errors are false.

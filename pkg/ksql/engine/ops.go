@@ -306,7 +306,11 @@ type aggregateNode struct {
 	suppressTime int64
 }
 
-func (a *aggregateNode) groupKey(q *query, r *Row) ([]any, string, bool) {
+// groupKey evaluates the GROUP BY expressions for r. A row with a NULL
+// key is excluded and, when report is set (the row is the record being
+// processed, not the previous row of a table), reported on the processing
+// log as ksqlDB reports it.
+func (a *aggregateNode) groupKey(q *query, r *Row, report bool) ([]any, string, bool) {
 	vals := make([]any, len(a.groupExprs))
 	buf := a.keyBuf[:0]
 	for i, g := range a.groupExprs {
@@ -316,6 +320,9 @@ func (a *aggregateNode) groupKey(q *query, r *Row) ([]any, string, bool) {
 			return nil, "", false
 		}
 		if v == nil {
+			if report {
+				q.logError(q.cur, fmt.Sprintf("Group-by column with index %d resolved to null. The source row will be excluded from the table.", i))
+			}
 			return nil, "", false
 		}
 		vals[i] = v
@@ -378,7 +385,7 @@ func (a *aggregateNode) process(q *query, old, new *Row) {
 	var oldGroup, newGroup *aggGroup
 	var oldKey, newKey string
 	if old != nil && !old.NullValue && a.isTable {
-		if kv, k, ok := a.groupKey(q, old); ok {
+		if kv, k, ok := a.groupKey(q, old, false); ok {
 			if g := a.groups[k]; g != nil {
 				a.add(q, g, old, true)
 				oldGroup, oldKey = g, k
@@ -387,7 +394,7 @@ func (a *aggregateNode) process(q *query, old, new *Row) {
 		}
 	}
 	if new != nil && !new.NullValue {
-		if kv, k, ok := a.groupKey(q, new); ok {
+		if kv, k, ok := a.groupKey(q, new, true); ok {
 			g := a.groups[k]
 			if g == nil {
 				g = a.newGroup(kv)
@@ -413,7 +420,7 @@ func (a *aggregateNode) process(q *query, old, new *Row) {
 // Kafka Streams does: windows [start, start+size) with start a multiple of
 // the advance, dropping windows closed by the grace period.
 func (a *aggregateNode) timeWindows(q *query, r *Row) {
-	kv, k, ok := a.groupKey(q, r)
+	kv, k, ok := a.groupKey(q, r, true)
 	if !ok {
 		return
 	}
@@ -465,7 +472,7 @@ func (a *aggregateNode) purgeWindows() {
 // record whose merged session ends before stream time - gap - grace is
 // dropped.
 func (a *aggregateNode) session(q *query, r *Row) {
-	kv, k, ok := a.groupKey(q, r)
+	kv, k, ok := a.groupKey(q, r, true)
 	if !ok {
 		return
 	}

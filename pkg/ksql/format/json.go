@@ -436,6 +436,11 @@ func parseNumber(text string, t *types.Type, quoted bool) (any, error) {
 				}
 				return nil, fmt.Errorf("cannot coerce %q to %s", text, t)
 			}
+			// A fraction is truncated; a number beyond int64 (or NaN, or
+			// an infinity) is an error, not a wrapped value.
+			if !(f >= -(1<<63) && f < 1<<63) {
+				return nil, fmt.Errorf("value %s out of %s range", text, t)
+			}
 			n = int64(f)
 		}
 		switch t.Kind {
@@ -467,13 +472,10 @@ func parseNumber(text string, t *types.Type, quoted bool) (any, error) {
 		}
 		return f, nil
 	case types.KindDecimal:
-		d, err := types.ParseDecimal(text)
+		// Bounded whatever the exponent: 1e999999999 is rejected at once.
+		d, err := types.ParseDecimalFor(text, t.Precision, t.Scale)
 		if err != nil {
 			return nil, err
-		}
-		d = d.Rescale(t.Scale)
-		if !d.FitsPrecision(t.Precision, t.Scale) {
-			return nil, fmt.Errorf("value %s does not fit %s", text, t)
 		}
 		return d, nil
 	}

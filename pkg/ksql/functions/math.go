@@ -256,10 +256,17 @@ func registerMath(r *Registry) {
 
 // roundDecimal rounds HALF_UP for non-negative values and HALF_DOWN for
 // negative ones (matching Java's Math.round), or toward zero when truncate.
+//
+// places may be anything (ROUND(x, -2147483648)): below the value's
+// integer digits the result is zero whatever places is, so places is
+// clamped there, and the cost stays bounded by the value's digits.
 func roundDecimal(d types.Decimal, places int, truncate bool) types.Decimal {
 	if places >= d.Scale {
 		return d
 	}
+	// |d| < 10^intDigits, so rounding to 10^(intDigits+1) or above gives 0.
+	intDigits := max(d.Precision()-d.Scale, 0)
+	places = max(places, -intDigits-1)
 	if truncate {
 		return d.Truncate(places)
 	}
@@ -300,6 +307,9 @@ func roundLike(r *Registry, name, desc string, truncate bool) {
 					if places >= 0 {
 						return a[0], nil
 					}
+					// |a[0]| < 10^19: rounding to 10^20 or above is 0 (and
+					// 10^-places would overflow to +Inf, giving NaN).
+					places = max(places, -20)
 					f := types.ToFloat(a[0])
 					p := math.Pow(10, float64(-places))
 					if truncate {

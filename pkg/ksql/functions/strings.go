@@ -2,6 +2,7 @@ package functions
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -209,15 +210,28 @@ func registerStrings(r *Registry) {
 				if err != nil {
 					return nil, err
 				}
-				m := re.FindStringSubmatch(a[1].(string))
-				g := 0
+				// As ksqlDB (java.util.regex): a group beyond the
+				// pattern's groups, no match, or a group that took no
+				// part in the match is NULL; a negative group is an error.
+				g := int64(0)
 				if len(a) == 3 {
-					g = int(types.ToInt64(a[2]))
+					g = types.ToInt64(a[2])
 				}
-				if m == nil || g >= len(m) {
+				if g > int64(re.NumSubexp()) {
 					return nil, nil
 				}
-				return m[g], nil
+				s := a[1].(string)
+				m := re.FindStringSubmatchIndex(s)
+				if m == nil {
+					return nil, nil
+				}
+				if g < 0 {
+					return nil, fmt.Errorf("REGEXP_EXTRACT: No group %d", g)
+				}
+				if m[2*g] < 0 {
+					return nil, nil
+				}
+				return s[m[2*g]:m[2*g+1]], nil
 			}), nil
 		},
 	})

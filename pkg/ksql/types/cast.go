@@ -104,7 +104,7 @@ func Cast(v any, t *Type) (any, error) {
 		case Decimal:
 			d = x
 		case string:
-			d, err = ParseDecimal(x)
+			return ParseDecimalFor(x, t.Precision, t.Scale)
 		default:
 			return nil, fmt.Errorf("cannot cast %s to %s", KindOf(v), t)
 		}

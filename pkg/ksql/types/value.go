@@ -83,33 +83,103 @@ func pow10(n int) *big.Int {
 	return new(big.Int).Exp(bigTen, big.NewInt(int64(n)), nil)
 }
 
-// ParseDecimal parses a decimal literal such as "-12.340" keeping its scale.
-func ParseDecimal(s string) (Decimal, error) {
-	s = strings.TrimSpace(s)
-	exp := 0
+// MaxDecimalExponent bounds the power of ten of a DECIMAL that ParseDecimal
+// builds: a number whose unscaled value or scale would need more digits
+// than this is rejected rather than materialized (1e999999999 would take
+// gigabytes).
+const MaxDecimalExponent = 1 << 14
+
+// splitDecimal parses decimal number text into its digits (sign included)
+// and the power of ten they are multiplied by, without applying the
+// exponent. The power is in int64 so that exponents near the int limits
+// do not wrap.
+func splitDecimal(text string) (*big.Int, int64, error) {
+	s := strings.TrimSpace(text)
+	var exp int64
 	if i := strings.IndexAny(s, "eE"); i >= 0 {
-		e, err := strconv.Atoi(s[i+1:])
+		es := s[i+1:]
+		e, err := strconv.ParseInt(es, 10, 32)
 		if err != nil {
-			return Decimal{}, fmt.Errorf("invalid decimal %q", s)
+			// A well-formed exponent beyond int32 (Java's limit for a
+			// BigDecimal scale) is out of range, not malformed.
+			if ne, ok := err.(*strconv.NumError); !ok || ne.Err != strconv.ErrRange {
+				return nil, 0, fmt.Errorf("invalid decimal %q", text)
+			}
+			return nil, 0, fmt.Errorf("decimal %q: exponent out of range", text)
 		}
 		exp = e
 		s = s[:i]
 	}
-	scale := 0
+	frac := 0
 	if i := strings.IndexByte(s, '.'); i >= 0 {
-		scale = len(s) - i - 1
+		frac = len(s) - i - 1
 		s = s[:i] + s[i+1:]
 	}
 	u, ok := new(big.Int).SetString(s, 10)
 	if !ok {
-		return Decimal{}, fmt.Errorf("invalid decimal %q", s)
+		return nil, 0, fmt.Errorf("invalid decimal %q", text)
 	}
-	scale -= exp
-	if scale < 0 {
-		u.Mul(u, pow10(-scale))
-		scale = 0
+	return u, exp - int64(frac), nil
+}
+
+// ParseDecimal parses a decimal literal such as "-12.340" keeping its scale.
+// Numbers whose exponent would need more than MaxDecimalExponent digits
+// are rejected.
+func ParseDecimal(s string) (Decimal, error) {
+	u, pow, err := splitDecimal(s)
+	if err != nil {
+		return Decimal{}, err
 	}
-	return Decimal{Unscaled: u, Scale: scale}, nil
+	if pow > MaxDecimalExponent || pow < -MaxDecimalExponent {
+		if u.Sign() == 0 {
+			return Decimal{Unscaled: u, Scale: 0}, nil
+		}
+		return Decimal{}, fmt.Errorf("decimal %q: exponent out of range", s)
+	}
+	if pow > 0 {
+		u.Mul(u, pow10(int(pow)))
+		pow = 0
+	}
+	return Decimal{Unscaled: u, Scale: int(-pow)}, nil
+}
+
+// ParseDecimalFor parses number text as a value of DECIMAL(precision,
+// scale): rounded HALF_UP to the scale, and an error when it does not fit
+// the precision. Its cost is bounded by the length of the text whatever
+// the exponent: a number too large for the column is rejected and one far
+// below its scale rounds to zero, without being materialized.
+func ParseDecimalFor(s string, precision, scale int) (Decimal, error) {
+	u, pow, err := splitDecimal(s)
+	if err != nil {
+		return Decimal{}, err
+	}
+	t := DecimalOf(precision, scale)
+	if u.Sign() == 0 {
+		return Decimal{Unscaled: u, Scale: scale}, nil
+	}
+	// The value is u * 10^pow with n significant digits; at the column's
+	// scale its unscaled value is u * 10^shift.
+	n := int64(len(new(big.Int).Abs(u).String()))
+	shift := pow + int64(scale)
+	switch {
+	case n+shift > int64(precision)+1:
+		// At least precision+1 digits before rounding, so at least as
+		// many after: it cannot fit.
+		return Decimal{}, fmt.Errorf("value %s does not fit %s", strings.TrimSpace(s), t)
+	case shift < -n:
+		// Below half a unit of the last place: rounds to zero.
+		return Decimal{Unscaled: new(big.Int), Scale: scale}, nil
+	}
+	var d Decimal
+	if shift >= 0 {
+		d = Decimal{Unscaled: u.Mul(u, pow10(int(shift))), Scale: scale}
+	} else {
+		d = Decimal{Unscaled: divRoundHalfUp(u, pow10(int(-shift))), Scale: scale}
+	}
+	if !d.FitsPrecision(precision, scale) {
+		return Decimal{}, fmt.Errorf("value %s does not fit %s", strings.TrimSpace(s), t)
+	}
+	return d, nil
 }
 
 // DecimalFromInt returns an integer as a DECIMAL with scale 0.
