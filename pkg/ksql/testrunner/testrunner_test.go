@@ -16,7 +16,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/types"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden diffs in testdata")
+var update = flag.Bool("update", false, "rewrite the golden diffs in testdata and pkg/ksql/CONFORMANCE.md")
 
 // TestExamples runs the example cases in testdata: each folder holds
 // statements.sql, input.json and output.json; a diff.golden file, when
