@@ -1,6 +1,6 @@
 package lab03
 
-// Exercise 9: the same windows in Go and in KSQL.
+// Exercise 10: the same windows in Go and in KSQL.
 
 // NewHoppingUnits returns the Go twin of hopping.sql: the units of each
 // state in hopping windows of 5 minutes that advance by 1 minute, with a
@@ -8,6 +8,6 @@ package lab03
 // units, time the record's timestamp), it must give every window the same
 // count and sum as the KSQL table, update for update.
 func NewHoppingUnits() *TimeAggregator {
-	// TODO(exercise 9): NewTimeAggregator with hopping.sql's windows.
+	// TODO(exercise 10): NewTimeAggregator with hopping.sql's windows.
 	return nil
 }

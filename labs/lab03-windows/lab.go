@@ -2,8 +2,8 @@
 // in Go and in KSQL.
 //
 // You write the windows yourself in Go (exercises 1 to 5), then the same
-// aggregations in KSQL (6 to 8), and check that both give the same answer
-// (9). Each exercise lives in its own file:
+// aggregations in KSQL (6 to 9), and check that both give the same answer
+// (10). Each exercise lives in its own file:
 //
 //	assign.go     exercise 1  tumbling and hopping windows
 //	aggregate.go  exercise 2  one update per window a record changes
@@ -13,7 +13,8 @@
 //	tumbling.sql  exercise 6  units per state per minute, in KSQL
 //	hopping.sql   exercise 7  units in the last 5 minutes, with a grace period
 //	session.sql   exercise 8  pageview sessions per user
-//	compare.go    exercise 9  the same windows in Go and in KSQL
+//	final.sql     exercise 9  one final result per minute, with EMIT FINAL
+//	compare.go    exercise 10 the same windows in Go and in KSQL
 //
 // This file holds what they share. You do not need to change it.
 package lab03

@@ -2,7 +2,7 @@ package lab03
 
 import "time"
 
-// Exercise 9: the same windows in Go and in KSQL.
+// Exercise 10: the same windows in Go and in KSQL.
 
 // NewHoppingUnits returns the Go twin of hopping.sql: the units of each
 // state in hopping windows of 5 minutes that advance by 1 minute, with a

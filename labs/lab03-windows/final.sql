@@ -1,0 +1,10 @@
+-- Exercise 9: one final result per state and minute.
+--
+-- Write one statement: CREATE TABLE units_per_minute_final AS SELECT ...
+-- over the stream orders, with the same columns as tumbling.sql (STATE;
+-- WINDOW_START, WINDOW_END, ORDERS, UNITS), in tumbling windows of 1 minute
+-- with a grace period of 10 seconds, emitting only each window's final
+-- result, once, when stream time reaches its end + grace (EMIT FINAL, not
+-- EMIT CHANGES).
+--
+-- TODO(exercise 9): the CREATE TABLE ... AS SELECT statement.
