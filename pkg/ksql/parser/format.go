@@ -67,26 +67,14 @@ func formatExpr(b *strings.Builder, e Expr) {
 		formatExpr(b, x.Index)
 		b.WriteByte(']')
 	case *Binary:
-		b.WriteByte('(')
-		formatExpr(b, x.L)
-		b.WriteString(" " + x.Op + " ")
-		formatExpr(b, x.R)
-		b.WriteByte(')')
+		formatInfix(b, x.L, x.Op, x.R)
 	case *Unary:
 		b.WriteString("-")
 		formatExpr(b, x.X)
 	case *Comparison:
-		b.WriteByte('(')
-		formatExpr(b, x.L)
-		b.WriteString(" " + x.Op + " ")
-		formatExpr(b, x.R)
-		b.WriteByte(')')
+		formatInfix(b, x.L, x.Op, x.R)
 	case *Logical:
-		b.WriteByte('(')
-		formatExpr(b, x.L)
-		b.WriteString(" " + x.Op + " ")
-		formatExpr(b, x.R)
-		b.WriteByte(')')
+		formatInfix(b, x.L, x.Op, x.R)
 	case *Not:
 		b.WriteString("(NOT ")
 		formatExpr(b, x.X)
@@ -109,12 +97,7 @@ func formatExpr(b *strings.Builder, e Expr) {
 			b.WriteString(" NOT")
 		}
 		b.WriteString(" IN (")
-		for i, v := range x.List {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			formatExpr(b, v)
-		}
+		formatExprs(b, x.List)
 		b.WriteString("))")
 	case *Like:
 		b.WriteByte('(')
@@ -175,42 +158,26 @@ func formatExpr(b *strings.Builder, e Expr) {
 		if x.Distinct {
 			b.WriteString("DISTINCT ")
 		}
-		for i, a := range x.Args {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			formatExpr(b, a)
-		}
+		formatExprs(b, x.Args)
 		b.WriteByte(')')
 	case *ArrayCtor:
 		b.WriteString("ARRAY[")
-		for i, a := range x.Elems {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			formatExpr(b, a)
-		}
+		formatExprs(b, x.Elems)
 		b.WriteByte(']')
 	case *MapCtor:
 		b.WriteString("MAP(")
-		for i := range x.Keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
+		formatList(b, len(x.Keys), func(i int) {
 			formatExpr(b, x.Keys[i])
 			b.WriteString(":=")
 			formatExpr(b, x.Values[i])
-		}
+		})
 		b.WriteByte(')')
 	case *StructCtor:
 		b.WriteString("STRUCT(")
-		for i := range x.Names {
-			if i > 0 {
-				b.WriteString(", ")
-			}
+		formatList(b, len(x.Names), func(i int) {
 			b.WriteString(QuoteIdent(x.Names[i]) + ":=")
 			formatExpr(b, x.Values[i])
-		}
+		})
 		b.WriteByte(')')
 	case *Lambda:
 		b.WriteByte('(')
@@ -220,4 +187,28 @@ func formatExpr(b *strings.Builder, e Expr) {
 	case *IntervalLiteral:
 		b.WriteString(x.Unit)
 	}
+}
+
+// formatInfix renders `(l op r)`.
+func formatInfix(b *strings.Builder, l Expr, op string, r Expr) {
+	b.WriteByte('(')
+	formatExpr(b, l)
+	b.WriteString(" " + op + " ")
+	formatExpr(b, r)
+	b.WriteByte(')')
+}
+
+// formatList renders n items separated by ", ".
+func formatList(b *strings.Builder, n int, item func(i int)) {
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		item(i)
+	}
+}
+
+// formatExprs renders a comma-separated list of expressions.
+func formatExprs(b *strings.Builder, list []Expr) {
+	formatList(b, len(list), func(i int) { formatExpr(b, list[i]) })
 }

@@ -153,6 +153,50 @@ func (p *parser) expectOp(op string) error {
 	return nil
 }
 
+// commaSep parses one or more items separated by commas and ended by the
+// operator close; the opening bracket has already been consumed. When an
+// item is followed by neither ',' nor close, it reports "',' or 'close'".
+func (p *parser) commaSep(close string, item func() error) error {
+	for {
+		if err := item(); err != nil {
+			return err
+		}
+		if p.acceptOp(close) {
+			return nil
+		}
+		if !p.acceptOp(",") {
+			return p.errExpected("',' or '" + close + "'")
+		}
+	}
+}
+
+// commaList is commaSep that also accepts an empty list.
+func (p *parser) commaList(close string, item func() error) error {
+	if p.acceptOp(close) {
+		return nil
+	}
+	return p.commaSep(close, item)
+}
+
+// exprList parses a possibly empty list of expressions ended by close.
+func (p *parser) exprList(close string) ([]Expr, error) {
+	var list []Expr
+	err := p.commaList(close, func() error {
+		e, err := p.expr()
+		list = append(list, e)
+		return err
+	})
+	return list, err
+}
+
+// assignedExpr parses `:= expr`, the value part of MAP and STRUCT entries.
+func (p *parser) assignedExpr() (Expr, error) {
+	if err := p.expectOp(":="); err != nil {
+		return nil, err
+	}
+	return p.expr()
+}
+
 // identifier parses an identifier: unquoted ones are upper-cased, quoted
 // ones keep their case.
 func (p *parser) identifier(what string) (string, error) {
@@ -454,18 +498,13 @@ func (p *parser) create() (Statement, error) {
 	}
 	var elems []TableElement
 	if p.acceptOp("(") {
-		for {
+		err := p.commaSep(")", func() error {
 			el, err := p.tableElement(kind)
-			if err != nil {
-				return nil, err
-			}
 			elems = append(elems, el)
-			if p.acceptOp(")") {
-				break
-			}
-			if err := p.expectOp(","); err != nil {
-				return nil, p.errExpected("',' or ')'")
-			}
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	var props Properties
@@ -602,25 +641,17 @@ func (p *parser) typ() (*types.Type, error) {
 			return nil, err
 		}
 		var fields []types.Field
-		if p.acceptOp(">") {
-			return types.StructOf(), nil
-		}
-		for {
+		err := p.commaList(">", func() error {
 			name, err := p.fieldName()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			ft, err := p.typ()
-			if err != nil {
-				return nil, err
-			}
 			fields = append(fields, types.Field{Name: name, Type: ft})
-			if p.acceptOp(">") {
-				break
-			}
-			if err := p.expectOp(","); err != nil {
-				return nil, p.errExpected("',' or '>'")
-			}
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
 		return types.StructOf(fields...), nil
 	case types.KindString:
@@ -651,34 +682,25 @@ func (p *parser) properties() (Properties, error) {
 		return nil, err
 	}
 	var props Properties
-	for {
+	err := p.commaSep(")", func() error {
 		t := p.peek()
-		var name string
 		switch t.Kind {
-		case TokIdent, TokQuotedIdent:
-			name = strings.ToUpper(t.Val)
-			p.i++
-		case TokString:
-			name = strings.ToUpper(t.Val)
+		case TokIdent, TokQuotedIdent, TokString:
 			p.i++
 		default:
-			return nil, p.errExpected("a property name")
+			return p.errExpected("a property name")
 		}
 		if err := p.expectOp("="); err != nil {
-			return nil, err
+			return err
 		}
 		lit, err := p.literalValue()
-		if err != nil {
-			return nil, err
-		}
-		props = append(props, Property{Name: name, Value: lit})
-		if p.acceptOp(")") {
-			return props, nil
-		}
-		if err := p.expectOp(","); err != nil {
-			return nil, p.errExpected("',' or ')'")
-		}
+		props = append(props, Property{Name: strings.ToUpper(t.Val), Value: lit})
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return props, nil
 }
 
 func (p *parser) literalValue() (any, error) {
@@ -728,39 +750,22 @@ func (p *parser) insert() (Statement, error) {
 	}
 	var cols []string
 	if p.acceptOp("(") {
-		for {
+		err := p.commaSep(")", func() error {
 			c, err := p.identifier("a column name")
-			if err != nil {
-				return nil, err
-			}
 			cols = append(cols, c)
-			if p.acceptOp(")") {
-				break
-			}
-			if err := p.expectOp(","); err != nil {
-				return nil, p.errExpected("',' or ')'")
-			}
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	if p.acceptKw("VALUES") {
 		if err := p.expectOp("("); err != nil {
 			return nil, err
 		}
-		var vals []Expr
-		if !p.acceptOp(")") {
-			for {
-				e, err := p.expr()
-				if err != nil {
-					return nil, err
-				}
-				vals = append(vals, e)
-				if p.acceptOp(")") {
-					break
-				}
-				if err := p.expectOp(","); err != nil {
-					return nil, p.errExpected("',' or ')'")
-				}
-			}
+		vals, err := p.exprList(")")
+		if err != nil {
+			return nil, err
 		}
 		return &InsertValues{Target: target, Columns: cols, Values: vals}, nil
 	}
@@ -1121,8 +1126,7 @@ func (p *parser) window() (*WindowExpr, error) {
 		return nil, err
 	}
 	first := true
-	for {
-		var err error
+	err := p.commaSep(")", func() (err error) {
 		switch {
 		case p.acceptKw("SIZE"):
 			w.Size, err = p.duration()
@@ -1139,18 +1143,13 @@ func (p *parser) window() (*WindowExpr, error) {
 		case first && w.Type == WindowSession && p.peek().Kind == TokInteger:
 			w.Size, err = p.duration()
 		default:
-			return nil, p.errExpected("SIZE, ADVANCE BY, RETENTION or GRACE PERIOD")
-		}
-		if err != nil {
-			return nil, err
+			return p.errExpected("SIZE, ADVANCE BY, RETENTION or GRACE PERIOD")
 		}
 		first = false
-		if p.acceptOp(")") {
-			break
-		}
-		if err := p.expectOp(","); err != nil {
-			return nil, p.errExpected("',' or ')'")
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if w.Size <= 0 {
 		return nil, p.errExpected("a window SIZE")
@@ -1261,21 +1260,9 @@ func (p *parser) predicate() (Expr, error) {
 			if err := p.expectOp("("); err != nil {
 				return nil, err
 			}
-			var list []Expr
-			if !p.acceptOp(")") {
-				for {
-					e, err := p.expr()
-					if err != nil {
-						return nil, err
-					}
-					list = append(list, e)
-					if p.acceptOp(")") {
-						break
-					}
-					if err := p.expectOp(","); err != nil {
-						return nil, p.errExpected("',' or ')'")
-					}
-				}
+			list, err := p.exprList(")")
+			if err != nil {
+				return nil, err
 			}
 			l = &In{X: l, List: list, Negated: negated}
 		case p.acceptKw("LIKE"):
@@ -1483,21 +1470,9 @@ func (p *parser) primary() (Expr, error) {
 		case "ARRAY":
 			if p.isOpAt(1, "[") {
 				p.i += 2
-				var elems []Expr
-				if !p.acceptOp("]") {
-					for {
-						e, err := p.expr()
-						if err != nil {
-							return nil, err
-						}
-						elems = append(elems, e)
-						if p.acceptOp("]") {
-							break
-						}
-						if err := p.expectOp(","); err != nil {
-							return nil, p.errExpected("',' or ']'")
-						}
-					}
+				elems, err := p.exprList("]")
+				if err != nil {
+					return nil, err
 				}
 				return &ArrayCtor{Elems: elems}, nil
 			}
@@ -1505,27 +1480,17 @@ func (p *parser) primary() (Expr, error) {
 			if p.isOpAt(1, "(") {
 				p.i += 2
 				m := &MapCtor{}
-				if !p.acceptOp(")") {
-					for {
-						k, err := p.expr()
-						if err != nil {
-							return nil, err
-						}
-						if err := p.expectOp(":="); err != nil {
-							return nil, err
-						}
-						v, err := p.expr()
-						if err != nil {
-							return nil, err
-						}
-						m.Keys, m.Values = append(m.Keys, k), append(m.Values, v)
-						if p.acceptOp(")") {
-							break
-						}
-						if err := p.expectOp(","); err != nil {
-							return nil, p.errExpected("',' or ')'")
-						}
+				err := p.commaList(")", func() error {
+					k, err := p.expr()
+					if err != nil {
+						return err
 					}
+					v, err := p.assignedExpr()
+					m.Keys, m.Values = append(m.Keys, k), append(m.Values, v)
+					return err
+				})
+				if err != nil {
+					return nil, err
 				}
 				return m, nil
 			}
@@ -1533,27 +1498,17 @@ func (p *parser) primary() (Expr, error) {
 			if p.isOpAt(1, "(") {
 				p.i += 2
 				s := &StructCtor{}
-				if !p.acceptOp(")") {
-					for {
-						n, err := p.fieldName()
-						if err != nil {
-							return nil, err
-						}
-						if err := p.expectOp(":="); err != nil {
-							return nil, err
-						}
-						v, err := p.expr()
-						if err != nil {
-							return nil, err
-						}
-						s.Names, s.Values = append(s.Names, n), append(s.Values, v)
-						if p.acceptOp(")") {
-							break
-						}
-						if err := p.expectOp(","); err != nil {
-							return nil, p.errExpected("',' or ')'")
-						}
+				err := p.commaList(")", func() error {
+					n, err := p.fieldName()
+					if err != nil {
+						return err
 					}
+					v, err := p.assignedExpr()
+					s.Names, s.Values = append(s.Names, n), append(s.Values, v)
+					return err
+				})
+				if err != nil {
+					return nil, err
 				}
 				return s, nil
 			}
@@ -1596,18 +1551,15 @@ func (p *parser) isLambdaParams() bool {
 func (p *parser) lambda() (Expr, error) {
 	var params []string
 	if p.acceptOp("(") {
-		for {
+		// isLambdaParams has checked the shape, so a separator error
+		// cannot happen here.
+		err := p.commaSep(")", func() error {
 			n, err := p.identifier("a lambda parameter")
-			if err != nil {
-				return nil, err
-			}
 			params = append(params, n)
-			if p.acceptOp(")") {
-				break
-			}
-			if err := p.expectOp(","); err != nil {
-				return nil, err
-			}
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
 	} else {
 		n, err := p.identifier("a lambda parameter")
@@ -1668,29 +1620,23 @@ func (p *parser) funcCall() (Expr, error) {
 	if p.acceptKw("DISTINCT") {
 		fc.Distinct = true
 	}
-	for {
-		var e Expr
-		var err error
+	err := p.commaSep(")", func() error {
 		// interval arguments: TIMESTAMPADD(SECONDS, 5, ts)
 		if t := p.peek(); t.Kind == TokIdent && !reserved[t.Val] && (p.isOpAt(1, ",") || p.isOpAt(1, ")")) {
 			if _, ok := unitMillis(t.Val); ok && len(fc.Args) == 0 && strings.HasPrefix(name, "TIMESTAMP") {
 				p.i++
-				e = &IntervalLiteral{Unit: t.Val}
+				fc.Args = append(fc.Args, &IntervalLiteral{Unit: t.Val})
+				return nil
 			}
 		}
-		if e == nil {
-			if e, err = p.expr(); err != nil {
-				return nil, err
-			}
-		}
+		e, err := p.expr()
 		fc.Args = append(fc.Args, e)
-		if p.acceptOp(")") {
-			return fc, nil
-		}
-		if err := p.expectOp(","); err != nil {
-			return nil, p.errExpected("',' or ')'")
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return fc, nil
 }
 
 func (p *parser) caseExpr() (Expr, error) {
