@@ -68,7 +68,6 @@ that does not compile), 2 when grading itself could not run.`,
 }
 
 func runGrade(ctx context.Context, app *App, opts *gradeOptions) error {
-	cannot := func(err error) error { return &exitError{code: 2, err: err} }
 	switch opts.format {
 	case "text", "json", "junit":
 	default:
@@ -170,7 +169,6 @@ func gradeLabs(ctx context.Context, app *App, opts *gradeOptions, ws workspace.W
 
 // writeReport prints the report in the chosen format and sets the exit status.
 func writeReport(app *App, opts *gradeOptions, cat *labs.Catalogue, report grader.Report) error {
-	cannot := func(err error) error { return &exitError{code: 2, err: err} }
 	var err error
 	out := app.Out
 	if opts.output != "" {
@@ -217,6 +215,10 @@ func recordProgress(ws workspace.Workspace, cat *labs.Catalogue, report grader.R
 	}
 	return file.Save(ws)
 }
+
+// cannot reports that grading itself could not run (exit status 2), as
+// opposed to the learner's code failing (1).
+func cannot(err error) error { return &exitError{code: 2, err: err} }
 
 func statusMark(status string) string {
 	switch status {

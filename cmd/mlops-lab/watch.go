@@ -19,12 +19,12 @@ import (
 func watchGrade(ctx context.Context, app *App, opts *gradeOptions, ws workspace.Workspace, cat *labs.Catalogue, lab *labs.Lab, testEnv map[string]string) error {
 	watcher, err := fsnotify.NewWatcher()
 	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("watching files: %w", err)}
+		return cannot(fmt.Errorf("watching files: %w", err))
 	}
 	defer watcher.Close()
 	dir := ws.LabDir(lab.Folder)
 	if err := watcher.Add(dir); err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("watching %s: %w", dir, err)}
+		return cannot(fmt.Errorf("watching %s: %w", dir, err))
 	}
 	for {
 		report, err := gradeLabs(ctx, app, opts, ws, cat, []*labs.Lab{lab}, testEnv)

@@ -238,11 +238,7 @@ func (c *compiler) compile(e parser.Expr, s *scope) (*compiled, error) {
 		}
 		neg := x.Negated
 		return &compiled{t: types.BooleanType, eval: func(r *Row) (any, error) {
-			a, err := lo.eval(r)
-			if err != nil {
-				return nil, err
-			}
-			b, err := hi.eval(r)
+			a, b, err := evalPair(lo, hi, r)
 			if err != nil {
 				return nil, err
 			}
@@ -314,11 +310,7 @@ func (c *compiler) compile(e parser.Expr, s *scope) (*compiled, error) {
 		}
 		neg := x.Negated
 		return &compiled{t: types.BooleanType, eval: func(r *Row) (any, error) {
-			a, err := l.eval(r)
-			if err != nil {
-				return nil, err
-			}
-			b, err := rr.eval(r)
+			a, b, err := evalPair(l, rr, r)
 			if err != nil {
 				return nil, err
 			}
@@ -422,11 +414,7 @@ func (c *compiler) compile(e parser.Expr, s *scope) (*compiled, error) {
 		return &compiled{t: types.MapOf(types.StringType, vt), eval: func(r *Row) (any, error) {
 			m := &types.Map{}
 			for i := range keys {
-				k, err := keys[i].eval(r)
-				if err != nil {
-					return nil, err
-				}
-				v, err := vals[i].eval(r)
+				k, v, err := evalPair(keys[i], vals[i], r)
 				if err != nil {
 					return nil, err
 				}
@@ -913,3 +901,14 @@ func (c *compiler) constValue(e parser.Expr) (any, *types.Type, error) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// evalPair evaluates two operands in order, stopping at the first error.
+func evalPair(x, y *compiled, r *Row) (a, b any, err error) {
+	if a, err = x.eval(r); err != nil {
+		return nil, nil, err
+	}
+	if b, err = y.eval(r); err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
+}

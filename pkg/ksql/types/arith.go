@@ -63,6 +63,36 @@ func ArithResultType(op byte, a, b *Type) (*Type, error) {
 // ErrDivideByZero is returned by integer and decimal division by zero.
 var ErrDivideByZero = errors.New("/ by zero")
 
+// intArith is INT and BIGINT arithmetic with Java's semantics: overflow
+// wraps, MIN / -1 is MIN, x % -1 is 0, and division by zero is an error.
+func intArith[T int32 | int64](op byte, x, y, minValue T) (any, error) {
+	switch op {
+	case '+':
+		return x + y, nil
+	case '-':
+		return x - y, nil
+	case '*':
+		return x * y, nil
+	case '/':
+		if y == 0 {
+			return nil, ErrDivideByZero
+		}
+		if x == minValue && y == -1 {
+			return x, nil
+		}
+		return x / y, nil
+	case '%':
+		if y == 0 {
+			return nil, ErrDivideByZero
+		}
+		if y == -1 {
+			return T(0), nil
+		}
+		return x % y, nil
+	}
+	return nil, fmt.Errorf("unknown arithmetic operator %q", op)
+}
+
 // Arith evaluates `a op b` producing a value of type result (as returned
 // by ArithResultType). NULL operands give NULL.
 func Arith(op byte, a, b any, result *Type) (any, error) {
@@ -73,57 +103,9 @@ func Arith(op byte, a, b any, result *Type) (any, error) {
 	case KindString:
 		return Format(a) + Format(b), nil
 	case KindInteger:
-		x, y := int32(ToInt64(a)), int32(ToInt64(b))
-		switch op {
-		case '+':
-			return x + y, nil
-		case '-':
-			return x - y, nil
-		case '*':
-			return x * y, nil
-		case '/':
-			if y == 0 {
-				return nil, ErrDivideByZero
-			}
-			if x == math.MinInt32 && y == -1 {
-				return x, nil
-			}
-			return x / y, nil
-		case '%':
-			if y == 0 {
-				return nil, ErrDivideByZero
-			}
-			if y == -1 {
-				return int32(0), nil
-			}
-			return x % y, nil
-		}
+		return intArith(op, int32(ToInt64(a)), int32(ToInt64(b)), math.MinInt32)
 	case KindBigint:
-		x, y := ToInt64(a), ToInt64(b)
-		switch op {
-		case '+':
-			return x + y, nil
-		case '-':
-			return x - y, nil
-		case '*':
-			return x * y, nil
-		case '/':
-			if y == 0 {
-				return nil, ErrDivideByZero
-			}
-			if x == math.MinInt64 && y == -1 {
-				return x, nil
-			}
-			return x / y, nil
-		case '%':
-			if y == 0 {
-				return nil, ErrDivideByZero
-			}
-			if y == -1 {
-				return int64(0), nil
-			}
-			return x % y, nil
-		}
+		return intArith(op, ToInt64(a), ToInt64(b), math.MinInt64)
 	case KindDouble:
 		x, y := ToFloat(a), ToFloat(b)
 		switch op {
