@@ -264,9 +264,13 @@ func writeTextReport(w io.Writer, cat *labs.Catalogue, report grader.Report, sol
 		}
 	}
 	fmt.Fprintf(w, "\nscore: %s/%s", points(report.Score), points(report.MaxScore))
-	if report.Passed() {
+	switch {
+	case report.Passed() && len(report.Tests) == 1:
+		// Only one exercise was graded (--exercise): say no more than that.
+		fmt.Fprintf(w, "   %s passes; grade the whole lab to see the rest\n", report.Tests[0].Exercise)
+	case report.Passed():
 		fmt.Fprintln(w, "   all exercises pass")
-	} else {
+	default:
 		fmt.Fprintln(w, "   (`mlops-lab hint LAB EXERCISE` when stuck)")
 	}
 }
