@@ -1,0 +1,279 @@
+package scoring
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
+)
+
+// Score is the prediction record a service writes for one input record.
+type Score struct {
+	Key          string   `json:"key"`
+	Prediction   float64  `json:"prediction"`
+	Probability  *float64 `json:"probability,omitempty"`
+	Model        string   `json:"model"`
+	ModelVersion int      `json:"model_version"`
+	ScoredAt     string   `json:"scored_at"`
+}
+
+// ScoreRecord scores one JSON feature record with a deployed model: it
+// finds each of the model's features in the record by name (exactly, then
+// ignoring case; ADDRESS->ZIPCODE or ADDRESS.ZIPCODE reach into a nested
+// object), scores them, and returns the Score. A record that is not a JSON
+// object, lacks a feature, or holds something other than a finite number
+// there is an error naming the feature.
+func ScoreRecord(d *Deployed, key, value []byte, now time.Time) (Score, error) {
+	if d == nil {
+		return Score{}, errors.New("no model in service")
+	}
+	x, err := Features(value, d.Model.Features())
+	if err != nil {
+		return Score{}, err
+	}
+	p, err := d.Model.Predict(x)
+	if err != nil {
+		return Score{}, fmt.Errorf("model %s v%d: %w", d.Name(), d.Version(), err)
+	}
+	return Score{
+		Key:          string(key),
+		Prediction:   p.Value,
+		Probability:  p.Probability,
+		Model:        d.Name(),
+		ModelVersion: d.Version(),
+		ScoredAt:     now.UTC().Format(time.RFC3339Nano),
+	}, nil
+}
+
+// Features reads the named numeric fields of a JSON object, in order.
+func Features(value []byte, names []string) ([]float64, error) {
+	if value == nil {
+		return nil, errors.New("a tombstone (null value) has no features")
+	}
+	dec := json.NewDecoder(bytes.NewReader(value))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		return nil, fmt.Errorf("the value is not a JSON object: %.60q", value)
+	}
+	x := make([]float64, len(names))
+	for j, name := range names {
+		v, ok := lookup(obj, name)
+		if !ok {
+			return nil, fmt.Errorf("no feature %q in the record", name)
+		}
+		var f float64
+		switch n := v.(type) {
+		case json.Number:
+			var err error
+			if f, err = strconv.ParseFloat(n.String(), 64); err != nil {
+				return nil, fmt.Errorf("feature %q is %s, out of range", name, n)
+			}
+		case nil:
+			return nil, fmt.Errorf("feature %q is null", name)
+		default:
+			return nil, fmt.Errorf("feature %q is %v (%T), not a number", name, v, v)
+		}
+		x[j] = f
+	}
+	if err := checkRow(names, x); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// lookup finds a field by name or path, exactly first, then ignoring case.
+func lookup(obj map[string]any, name string) (any, bool) {
+	if v, ok := field(obj, name); ok {
+		return v, true
+	}
+	sep := ""
+	switch {
+	case strings.Contains(name, "->"):
+		sep = "->"
+	case strings.Contains(name, "."):
+		sep = "."
+	default:
+		return nil, false
+	}
+	var cur any = obj
+	for _, part := range strings.Split(name, sep) {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = field(m, strings.TrimSpace(part)); !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+func field(obj map[string]any, name string) (any, bool) {
+	if v, ok := obj[name]; ok {
+		return v, true
+	}
+	for k, v := range obj {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// Config describes a scoring service.
+type Config struct {
+	// Bootstrap is the cluster; Input the feature records' topic; Output the
+	// topic the scores are written to (keyed like their input).
+	Bootstrap, Input, Output string
+	// Group is the consumer group; "mlops-lab-scoring-" + Name when empty.
+	Group string
+	// Models is the models topic and Name the model to serve from it.
+	Models, Name string
+	// Fixed serves one model without a models topic (Models empty).
+	Fixed *Deployed
+	// OnSkip hears of every input record that could not be scored (it names
+	// the record's topic, partition and offset); OnReject of every models
+	// record that could not be deployed.
+	OnSkip   func(stream.Skipped)
+	OnReject func(Rejected)
+	// OnDeploy hears of every model swapped in.
+	OnDeploy func(*Deployed)
+	// Now stamps scored_at; time.Now when nil.
+	Now func() time.Time
+	// BatchSize is the stream helper's batch size (500 when zero).
+	BatchSize int
+}
+
+// Stats are a running service's counters.
+type Stats struct {
+	stream.Stats
+	// ByVersion counts the records scored by each model version.
+	ByVersion map[int]int64
+}
+
+// Service scores a stream with the model in service. Make one with New.
+type Service struct {
+	cfg     Config
+	watcher *Watcher
+	proc    *stream.Processor
+
+	mu        sync.Mutex
+	byVersion map[int]int64
+}
+
+// New checks the configuration and builds the service.
+func New(cfg Config) (*Service, error) {
+	switch {
+	case cfg.Bootstrap == "":
+		return nil, errors.New("scoring: no bootstrap address")
+	case cfg.Input == "" || cfg.Output == "":
+		return nil, errors.New("scoring: the service needs an input and an output topic")
+	case cfg.Input == cfg.Output:
+		return nil, fmt.Errorf("scoring: input and output are both %s", cfg.Input)
+	case cfg.Fixed == nil && (cfg.Models == "" || cfg.Name == ""):
+		return nil, errors.New("scoring: give a models topic and a model name, or a fixed model")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	name := cfg.Name
+	if name == "" && cfg.Fixed != nil {
+		name = cfg.Fixed.Name()
+	}
+	if cfg.Group == "" {
+		cfg.Group = "mlops-lab-scoring-" + name
+	}
+	s := &Service{cfg: cfg, byVersion: map[int]int64{}}
+	s.watcher = &Watcher{Bootstrap: cfg.Bootstrap, Topic: cfg.Models, Name: name, OnReject: cfg.OnReject, OnDeploy: cfg.OnDeploy}
+	proc, err := stream.New(stream.Config{
+		Bootstrap: cfg.Bootstrap,
+		Group:     cfg.Group,
+		Inputs:    []string{cfg.Input},
+		Output:    cfg.Output,
+		Transform: s.transform,
+		OnSkip:    cfg.OnSkip,
+		ClientID:  "mlops-lab-scoring",
+		BatchSize: cfg.BatchSize,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.proc = proc
+	return s, nil
+}
+
+// transform scores one record with the model in service at the moment it
+// is read: a swap takes effect between two records, never inside one.
+func (s *Service) transform(in stream.Record) ([]stream.Record, error) {
+	d := s.watcher.Current()
+	score, err := ScoreRecord(d, in.Key, in.Value, s.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	out, err := json.Marshal(score)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.byVersion[score.ModelVersion]++
+	s.mu.Unlock()
+	return []stream.Record{{Key: in.Key, Value: out}}, nil
+}
+
+// Run serves until ctx ends: it follows the models topic, waits for a first
+// model, and then scores the input topic from the group's committed offsets.
+func (s *Service) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	watchErr := make(chan error, 1)
+	if s.cfg.Fixed != nil {
+		s.watcher.Set(s.cfg.Fixed)
+		close(watchErr)
+	} else {
+		go func() {
+			err := s.watcher.Run(ctx)
+			if err != nil {
+				cancel()
+			}
+			watchErr <- err
+			close(watchErr)
+		}()
+	}
+	if _, err := s.watcher.WaitReady(ctx); err != nil {
+		if werr := <-watchErr; werr != nil {
+			return werr
+		}
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			return nil
+		}
+		return err
+	}
+	err := s.proc.Run(ctx)
+	cancel()
+	if werr := <-watchErr; werr != nil && err == nil && !errors.Is(werr, context.Canceled) {
+		err = werr
+	}
+	return err
+}
+
+// Current is the model in service (nil before the first).
+func (s *Service) Current() *Deployed { return s.watcher.Current() }
+
+// Stats returns the counters.
+func (s *Service) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	by := make(map[int]int64, len(s.byVersion))
+	for k, v := range s.byVersion {
+		by[k] = v
+	}
+	return Stats{Stats: s.proc.Stats(), ByVersion: by}
+}
