@@ -27,8 +27,8 @@ import (
 
 	"github.com/advancedclimatesystems/gonnx"
 	"github.com/advancedclimatesystems/gonnx/onnx"
-	"google.golang.org/protobuf/proto"
 	"gonum.org/v1/gonum/mat"
+	"google.golang.org/protobuf/proto"
 	"gorgonia.org/tensor"
 
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
