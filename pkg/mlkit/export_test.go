@@ -406,3 +406,49 @@ func TestModelCard(t *testing.T) {
 func within(a, b, tol float64) bool {
 	return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b))
 }
+
+func TestTrainForDeployment(t *testing.T) {
+	iris := loadData(t, "iris.csv", "species")
+	tr, err := mlkit.Train(iris, mlkit.TrainSpec{Model: mlkit.NewLogisticRegression(1), Scale: true, Seed: 3, Name: "iris", Version: 2, Created: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tr.Card
+	if c.TrainRows+c.TestRows != 150 || c.TestRows != 38 || c.Version != 2 || !c.Scaled || len(c.Classes) != 3 || c.Model != mlkit.TypeLogisticRegression {
+		t.Errorf("card %+v", c)
+	}
+	// The held-out accuracy is what predicting the held-out rows gives.
+	split, err := mlkit.StratifiedSplit(iris, 0.25, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Xs, err := tr.Scaler.Transform(split.Test.X)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred, err := tr.Model.Predict(Xs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, _ := mlkit.Accuracy(split.TestLabels(), pred)
+	if acc != c.Metrics["accuracy"] || acc < 0.85 {
+		t.Errorf("card accuracy %v, held-out accuracy %v", c.Metrics["accuracy"], acc)
+	}
+	if c.DataFingerprint != mlkit.DatasetFingerprint(split.Train) {
+		t.Error("the fingerprint is not the training rows'")
+	}
+	diabetes := loadData(t, "diabetes.csv", "progression")
+	reg, err := mlkit.Train(diabetes, mlkit.TrainSpec{Model: &mlkit.LinearRegression{}, Name: "d", Version: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := reg.Card.Metrics["r2"]; !ok || reg.Scaler != nil {
+		t.Errorf("regression card %+v", reg.Card)
+	}
+	if _, err := mlkit.Train(iris, mlkit.TrainSpec{Model: &mlkit.LinearRegression{}, Name: "x", Version: 1}); err == nil || !strings.Contains(err.Error(), "class names") {
+		t.Errorf("regression on class names: %v", err)
+	}
+	if _, err := mlkit.Train(iris, mlkit.TrainSpec{Model: mlkit.NewLogisticRegression(1), Version: 1}); err == nil || !strings.Contains(err.Error(), "no name") {
+		t.Errorf("no name: %v", err)
+	}
+}
