@@ -105,6 +105,24 @@ func (e *Engine) CommandLog() []string {
 	return append([]string(nil), e.cmdLog...)
 }
 
+// Sequence is the number of the last statement that changed the
+// catalogue or the queries; query ids carry the number of the statement
+// that created them (CSAS_ORDERS_3).
+func (e *Engine) Sequence() int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.seq
+}
+
+// ReserveSequence makes the statement numbering continue above n (it
+// never goes back), so that a restarted server replaying its command
+// topic gives queries the ids they had and never reuses one.
+func (e *Engine) ReserveSequence(n int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.seq = max(e.seq, n)
+}
+
 // Replay executes a command log on this engine.
 func (e *Engine) Replay(ctx context.Context, statements []string) error {
 	for _, s := range statements {
@@ -141,6 +159,7 @@ type Query struct {
 	plan      *plan
 	mu        sync.Mutex
 	cur       Record
+	restoring bool // the current record only rebuilds state (Restore)
 	inputs    map[string][]*inputNode
 	processed atomic.Int64
 	errors    atomic.Int64
@@ -157,7 +176,14 @@ func (q *Query) Errors() int64 { return q.errors.Load() }
 
 // Process feeds one input record to the query. Records of topics the
 // query does not read are ignored.
-func (q *Query) Process(rec Record) {
+func (q *Query) Process(rec Record) { q.process(rec, false) }
+
+// Restore feeds a record the query already processed before a restart:
+// it rebuilds the query's state (aggregates, join tables, the rows pull
+// queries read) without producing output or processing-log entries again.
+func (q *Query) Restore(rec Record) { q.process(rec, true) }
+
+func (q *Query) process(rec Record, restoring bool) {
 	if q.stopped.Load() {
 		return
 	}
@@ -168,6 +194,8 @@ func (q *Query) Process(rec Record) {
 		return
 	}
 	q.cur = rec
+	q.restoring = restoring
+	defer func() { q.restoring = false }()
 	q.processed.Add(1)
 	// A panic in an operator is a processing error for this record, not a
 	// crash of the engine.
@@ -183,7 +211,7 @@ func (q *Query) Process(rec Record) {
 
 func (q *Query) logError(rec Record, msg string) {
 	q.errors.Add(1)
-	if q.eng.opts.ProcessingLog != nil {
+	if q.eng.opts.ProcessingLog != nil && !q.restoring {
 		q.eng.opts.ProcessingLog(ProcessingLogEntry{QueryID: q.ID, Message: msg, Topic: rec.Topic,
 			Partition: rec.Partition, Offset: rec.Offset, Timestamp: rec.Timestamp})
 	}
@@ -804,6 +832,9 @@ func (s *topicSink) emit(q *query, em emission) {
 	}
 	if s.store != nil {
 		s.store.apply(key, em)
+	}
+	if q.restoring {
+		return // written before the restart
 	}
 	rec := Record{Topic: s.topic, Key: key, Value: val, Timestamp: em.ts}
 	if err := s.producer.Produce(context.Background(), rec); err != nil {

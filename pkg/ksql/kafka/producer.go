@@ -27,10 +27,6 @@ type producer struct {
 	closed  bool
 	lastErr error
 
-	// suppress, when it returns true for a topic, drops the record: the
-	// runner uses it while a query rebuilds its state from records whose
-	// output was already written before a restart.
-	suppress func(topic string) bool
 	// onError reports a record the broker refused.
 	onError func(msg *sarama.ProducerMessage, err error)
 
@@ -94,9 +90,6 @@ var errProducerClosed = errors.New("producer closed")
 
 // Produce sends a record asynchronously.
 func (p *producer) Produce(ctx context.Context, rec engine.Record) error {
-	if p.suppress != nil && p.suppress(rec.Topic) {
-		return nil
-	}
 	msg := &sarama.ProducerMessage{Topic: rec.Topic}
 	if rec.Key != nil {
 		msg.Key = sarama.ByteEncoder(rec.Key)

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -20,17 +19,14 @@ import (
 // queries commit the offsets they have processed under their own
 // consumer group, after flushing the output those records produced.
 type feed struct {
-	r         *Runtime
-	q         *engine.Query
-	group     string // "" for push queries and materialized source tables
-	sinkTopic string // output suppressed here while restoring
+	r     *Runtime
+	q     *engine.Query
+	group string // "" for push queries and materialized source tables
 
 	client   sarama.Client
 	consumer sarama.Consumer
 	parts    []*feedPartition
 
-	inRestore atomic.Bool
-	restoreN  int // partitions still restoring
 	// initialCommit: commit the starting offsets at once (a new
 	// persistent query reading from "latest").
 	initialCommit bool
@@ -44,7 +40,10 @@ type feedPartition struct {
 	id    int32
 	pc    sarama.PartitionConsumer
 	// restoreUntil is the committed offset: records below it were
-	// processed before a restart and only rebuild state.
+	// processed before a restart and only rebuild state (their output
+	// was written then). Each partition leaves restoring on its own
+	// record: new records of a partition produce output at once, even
+	// while another partition still restores.
 	restoreUntil int64
 	next         int64 // next offset to commit (-1: nothing processed)
 	committed    int64
@@ -106,7 +105,6 @@ func (r *Runtime) queryStarted(q *engine.Query) {
 		r.started = append(r.started, q)
 		r.mu.Unlock()
 		f.group = GroupID(r.opts.ServiceID, canon)
-		f.sinkTopic = q.SinkTopic
 	}
 	if err := f.open(); err != nil {
 		r.opts.Logf("ksql: starting query %s: %v", q.ID, err)
@@ -204,7 +202,6 @@ func (f *feed) open() error {
 					if from < off {
 						p.restoreUntil = off
 						start = from
-						f.restoreN++
 					}
 				case start == sarama.OffsetNewest:
 					// auto.offset.reset=latest: fix the start now and
@@ -258,10 +255,6 @@ func (f *feed) run() {
 		f.r.mu.Unlock()
 		f.closeClients()
 	}()
-	if f.restoreN > 0 {
-		f.setRestoring(true)
-	}
-	defer f.setRestoring(false)
 	if f.initialCommit {
 		f.commit()
 	}
@@ -325,30 +318,14 @@ func (f *feed) process(pm partMessage) {
 			rec.Headers[i] = engine.Header{Key: string(h.Key), Value: h.Value}
 		}
 	}
-	f.q.Process(rec)
+	if restoring {
+		f.q.Restore(rec)
+	} else {
+		f.q.Process(rec)
+	}
 	p.next = m.Offset + 1
 	if restoring && m.Offset+1 >= p.restoreUntil {
 		p.restoreUntil = -1
-		f.restoreN--
-		if f.restoreN == 0 {
-			f.setRestoring(false)
-		}
-	}
-}
-
-// setRestoring turns output suppression for the query's sink on or off.
-func (f *feed) setRestoring(on bool) {
-	if f.inRestore.Load() == on {
-		return
-	}
-	f.inRestore.Store(on)
-	if f.sinkTopic != "" {
-		f.r.setSuppressed(f.sinkTopic, on)
-	}
-	if on {
-		f.r.restoring.Add(1)
-	} else {
-		f.r.restoring.Add(-1)
 	}
 }
 

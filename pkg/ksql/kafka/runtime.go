@@ -19,16 +19,23 @@
 // commit carries the first offset the query read (its origin) as
 // metadata. On restart a persistent query first rebuilds its state
 // (aggregates, join tables, the rows served to pull queries) by reading
-// its sources from its origin up to the committed offsets with its output
-// suppressed, then continues normally: the sink receives exactly the new
-// outputs. (ksqlDB restores state from changelog topics instead; reading
-// the source again is simpler and fine at the course's scale.)
+// its sources from its origin up to the committed offsets without
+// producing output for those records (engine.Query.Restore), then
+// continues normally. Restoring is decided record by record: a partition
+// that has caught up produces output for its new records at once, also
+// while other partitions still restore. After a clean stop the sink
+// receives exactly the new outputs; after a crash, the outputs of records
+// processed after the last commit are written again (at-least-once).
+// (ksqlDB restores state from changelog topics instead; reading the
+// source again is simpler and fine at the course's scale.)
 //
 // The catalogue is kept in a command topic
 // (_confluent-ksql-default__command_topic, one partition): every
 // statement that changed it is appended, and Open replays the topic, so an
 // environment restarted on the same broker data folder gets its streams,
-// tables and persistent queries back. Records a query cannot process are
+// tables and persistent queries back, under the query ids they had (each
+// command records the query id it created and the statement number, and
+// the numbering continues from there). Records a query cannot process are
 // written as JSON to the processing log topic (default_ksql_processing_log),
 // readable as the KSQL_PROCESSING_LOG stream.
 package kafka
@@ -39,6 +46,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -101,13 +109,13 @@ type Runtime struct {
 	started []*engine.Query // persistent queries started by the current statement
 	// canon maps a running query's id to its canonical id: the id it had
 	// when it was first created, which names its consumer group and is
-	// what the command topic records (ids can differ after a replay).
+	// what the command topic records (a replay gives queries their
+	// recorded ids; they differ only for commands written before the
+	// statement number was recorded).
 	canon     map[string]string
 	usedCanon map[string]bool
 	replayID  string // canonical id of the query the replayed statement creates
 
-	restoring    atomic.Int32 // number of feeds rebuilding state
-	suppressed   map[string]int
 	feedsWG      sync.WaitGroup
 	closed       atomic.Bool
 	closeOnce    sync.Once
@@ -136,6 +144,9 @@ type command struct {
 	// needs (auto.offset.reset of the query it created), as ksqlDB keeps
 	// a command's overwritten properties.
 	Properties map[string]string `json:"streamsProperties,omitempty"`
+	// Seq is the engine's statement number after the statement: a replay
+	// continues the numbering from it, so query ids are never reused.
+	Seq int64 `json:"seq,omitempty"`
 }
 
 // Open connects to Kafka, replays the command topic and starts the
@@ -151,7 +162,7 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 		opts.Logf = func(string, ...any) {}
 	}
 	r := &Runtime{opts: opts, brokers: kafkautil.SplitBootstrap(opts.Bootstrap), feeds: map[*engine.Query]*feed{},
-		canon: map[string]string{}, usedCanon: map[string]bool{}, suppressed: map[string]int{}}
+		canon: map[string]string{}, usedCanon: map[string]bool{}}
 	if err := kafkautil.WaitReachable(ctx, opts.Bootstrap); err != nil {
 		return nil, err
 	}
@@ -179,7 +190,6 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 		admin.Close()
 		return nil, fmt.Errorf("ksql: producer: %w", err)
 	}
-	prod.suppress = r.suppress
 	prod.onError = func(msg *sarama.ProducerMessage, err error) {
 		opts.Logf("ksql: producing to %s: %v", msg.Topic, err)
 	}
@@ -300,7 +310,7 @@ func (r *Runtime) logCommands(ctx context.Context, before int) error {
 	}
 	r.mu.Unlock()
 	for i, text := range logged[before:] {
-		c := command{Statement: r.canonicalText(text)}
+		c := command{Statement: r.canonicalText(text), Seq: r.eng.Sequence()}
 		if i == len(logged[before:])-1 {
 			c.QueryID = queryID
 			if queryID != "" && reset != "" {
@@ -416,6 +426,10 @@ func (r *Runtime) replay(ctx context.Context, cmds []command) {
 			r.usedCanon[strings.ToUpper(c.QueryID)] = true
 		}
 		r.mu.Unlock()
+		// The query gets the id it had: its number is the statement's.
+		if n, ok := queryNumber(c.QueryID); ok {
+			r.eng.ReserveSequence(n - 1)
+		}
 		props := c.Properties
 		if props == nil && c.QueryID != "" {
 			// Written before commands carried properties, when every
@@ -425,10 +439,22 @@ func (r *Runtime) replay(ctx context.Context, cmds []command) {
 		if _, err := r.eng.Execute(ctx, text, props); err != nil {
 			r.opts.Logf("ksql: replaying %q: %v", text, err)
 		}
+		r.eng.ReserveSequence(c.Seq)
 	}
 	r.mu.Lock()
 	r.replayID = ""
 	r.mu.Unlock()
+}
+
+// queryNumber is the statement number at the end of a query id
+// (CSAS_ORDERS_3 -> 3).
+func queryNumber(id string) (int64, bool) {
+	i := strings.LastIndexByte(id, '_')
+	if i < 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(id[i+1:], 10, 64)
+	return n, err == nil && n > 0
 }
 
 const processingLogStream = "KSQL_PROCESSING_LOG"
@@ -453,9 +479,6 @@ func (r *Runtime) createProcessingLogStream(ctx context.Context) {
 // logProcessingError writes a processing log entry in the shape of
 // ksqlDB's processing log.
 func (r *Runtime) logProcessingError(e engine.ProcessingLogEntry) {
-	if f := r.feedByID(e.QueryID); f != nil && f.inRestore.Load() {
-		return // already logged before the restart
-	}
 	r.processedLog.Add(1)
 	msg := map[string]any{}
 	lower := strings.ToLower(e.Message)
@@ -475,27 +498,6 @@ func (r *Runtime) logProcessingError(e engine.ProcessingLogEntry) {
 	if err := r.prod.Produce(context.Background(), engine.Record{Topic: ProcessingLogTopic(r.opts.ServiceID), Value: b, Timestamp: time.Now().UnixMilli()}); err != nil {
 		r.opts.Logf("ksql: writing the processing log: %v", err)
 	}
-}
-
-// suppress reports whether output to topic is being dropped because a
-// query writing it is rebuilding its state.
-func (r *Runtime) suppress(topic string) bool {
-	if r.restoring.Load() == 0 {
-		return false
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.suppressed[topic] > 0
-}
-
-func (r *Runtime) setSuppressed(topic string, on bool) {
-	r.mu.Lock()
-	if on {
-		r.suppressed[topic]++
-	} else {
-		r.suppressed[topic]--
-	}
-	r.mu.Unlock()
 }
 
 // StartQuery starts a push query (or answers a pull query); its rows
