@@ -35,6 +35,70 @@ type producer struct {
 
 var _ engine.Producer = (*producer)(nil)
 
+// msgMeta travels with every record through the async producer.
+type msgMeta struct {
+	seq    uint64
+	waiter *ackWaiter // nil unless a request waits for this record
+}
+
+// ackWaiter collects the broker's answers to the records produced with a
+// context carrying it (withAckWaiter): a request that writes records on a
+// client's behalf (INSERT VALUES, /inserts-stream) waits for them and
+// reports the first one the producer or the broker refused, instead of
+// answering before the records are written.
+type ackWaiter struct {
+	wg  sync.WaitGroup
+	mu  sync.Mutex
+	n   int
+	err error
+}
+
+type ackWaiterKey struct{}
+
+func withAckWaiter(ctx context.Context, w *ackWaiter) context.Context {
+	return context.WithValue(ctx, ackWaiterKey{}, w)
+}
+
+func (w *ackWaiter) add() {
+	w.mu.Lock()
+	w.n++
+	w.mu.Unlock()
+	w.wg.Add(1)
+}
+
+func (w *ackWaiter) done(err error) {
+	if err != nil {
+		w.mu.Lock()
+		if w.err == nil {
+			w.err = err
+		}
+		w.mu.Unlock()
+	}
+	w.wg.Done()
+}
+
+// count is the number of records produced with the waiter.
+func (w *ackWaiter) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.n
+}
+
+// wait waits for the answers to every record produced with the waiter
+// and returns the first refusal (or ctx's error).
+func (w *ackWaiter) wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
 func newProducer(client sarama.Client) (*producer, error) {
 	ap, err := sarama.NewAsyncProducerFromClient(client)
 	if err != nil {
@@ -47,7 +111,11 @@ func newProducer(client sarama.Client) (*producer, error) {
 	go func() {
 		defer wg.Done()
 		for msg := range ap.Successes() {
-			p.ack(msg.Metadata.(uint64))
+			m := msg.Metadata.(msgMeta)
+			p.ack(m.seq)
+			if m.waiter != nil {
+				m.waiter.done(nil)
+			}
 		}
 	}()
 	go func() {
@@ -56,10 +124,14 @@ func newProducer(client sarama.Client) (*producer, error) {
 			p.mu.Lock()
 			p.lastErr = perr.Err
 			p.mu.Unlock()
+			m := perr.Msg.Metadata.(msgMeta)
 			if p.onError != nil {
 				p.onError(perr.Msg, perr.Err)
 			}
-			p.ack(perr.Msg.Metadata.(uint64))
+			p.ack(m.seq)
+			if m.waiter != nil {
+				m.waiter.done(perr.Err)
+			}
 		}
 	}()
 	go func() { wg.Wait(); close(p.done) }()
@@ -88,7 +160,8 @@ func (p *producer) ack(seq uint64) {
 
 var errProducerClosed = errors.New("producer closed")
 
-// Produce sends a record asynchronously.
+// Produce sends a record asynchronously. When ctx carries an ackWaiter,
+// the record's answer is reported to it.
 func (p *producer) Produce(ctx context.Context, rec engine.Record) error {
 	msg := &sarama.ProducerMessage{Topic: rec.Topic}
 	if rec.Key != nil {
@@ -108,10 +181,17 @@ func (p *producer) Produce(ctx context.Context, rec engine.Record) error {
 		p.mu.Unlock()
 		return errProducerClosed
 	}
-	msg.Metadata = p.next
+	meta := msgMeta{seq: p.next}
+	if w, ok := ctx.Value(ackWaiterKey{}).(*ackWaiter); ok {
+		meta.waiter = w
+	}
+	msg.Metadata = meta
 	p.next++
 	p.acked = append(p.acked, false)
 	// Sending under the lock keeps sequence numbers in send order.
+	if meta.waiter != nil {
+		meta.waiter.add()
+	}
 	select {
 	case p.ap.Input() <- msg:
 		p.mu.Unlock()
@@ -124,7 +204,10 @@ func (p *producer) Produce(ctx context.Context, rec engine.Record) error {
 	case p.ap.Input() <- msg:
 		return nil
 	case <-ctx.Done():
-		p.ack(msg.Metadata.(uint64))
+		p.ack(meta.seq)
+		if meta.waiter != nil {
+			meta.waiter.done(ctx.Err())
+		}
 		return ctx.Err()
 	}
 }

@@ -275,7 +275,13 @@ func (r *Runtime) Execute(ctx context.Context, sql string, props map[string]stri
 		r.mu.Lock()
 		r.started = nil
 		r.mu.Unlock()
-		ent, err := r.eng.ExecuteStatement(ctx, st, local)
+		// Records the statement writes (INSERT VALUES) are answered for
+		// before the statement counts as done.
+		w := &ackWaiter{}
+		ent, err := r.eng.ExecuteStatement(withAckWaiter(ctx, w), st, local)
+		if err == nil && w.count() > 0 {
+			err = insertError(st, w.wait(ctx))
+		}
 		if err != nil {
 			return fail(err, st.Text())
 		}
@@ -287,12 +293,28 @@ func (r *Runtime) Execute(ctx context.Context, sql string, props map[string]stri
 				Message: "The statement ran but could not be written to the command topic: " + err.Error(), StatementText: st.Text(), Entities: []engine.Entity{}}, st.Text())
 		}
 	}
-	// INSERT VALUES records are sent asynchronously: answer once they are
-	// written.
-	if err := r.prod.flush(ctx); err != nil {
-		return fail(err, sql)
-	}
 	return out, nil
+}
+
+// insertError turns a record the producer or the broker refused into
+// the statement's error, as ksqlDB words it.
+func insertError(st parser.Statement, err error) error {
+	if err == nil {
+		return nil
+	}
+	target := ""
+	if iv, ok := st.(*parser.InsertValues); ok {
+		target = iv.Target
+	}
+	code := engine.ErrServer
+	var cfgErr sarama.ConfigurationError
+	if errors.Is(err, sarama.ErrMessageSizeTooLarge) || errors.As(err, &cfgErr) {
+		// Too large for the producer (max.request.size) or the broker.
+		code = engine.ErrBadStatement
+	}
+	return &engine.StatementError{Type: "statement_error", ErrorCode: code,
+		Message:       fmt.Sprintf("Failed to insert values into '%s'. %v", target, err),
+		StatementText: st.Text(), Entities: []engine.Entity{}}
 }
 
 // logCommands appends the statements the engine logged since before.
@@ -347,10 +369,11 @@ func (r *Runtime) appendCommand(ctx context.Context, c command) error {
 	if err != nil {
 		return err
 	}
-	if err := r.prod.Produce(ctx, engine.Record{Topic: CommandTopic(r.opts.ServiceID), Value: b, Timestamp: time.Now().UnixMilli()}); err != nil {
+	w := &ackWaiter{}
+	if err := r.prod.Produce(withAckWaiter(ctx, w), engine.Record{Topic: CommandTopic(r.opts.ServiceID), Value: b, Timestamp: time.Now().UnixMilli()}); err != nil {
 		return err
 	}
-	return r.prod.flush(ctx)
+	return w.wait(ctx)
 }
 
 // readCommands reads the command topic from the beginning to its end.
