@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,18 +28,26 @@ type insertAck struct {
 	Message   string `json:"message,omitempty"`
 }
 
+const insertsPattern = "POST /inserts-stream"
+
 // insertsStream reads newline-delimited JSON: an object naming the target
-// stream, then one object per row; it answers one ack per row as soon as
-// the row is written. Rows are inserted as INSERT INTO ... VALUES
-// statements, so they get exactly the checks and encoding of those.
+// stream, then one object per line, each at most MaxInsertRowBytes; it
+// answers one ack per row once the row is written (acknowledged by the
+// broker), or an error ack when it was refused. Rows are inserted as
+// INSERT INTO ... VALUES statements, so they get exactly the checks and
+// encoding of those.
 func (s *Server) insertsStream(w http.ResponseWriter, r *http.Request) {
 	// Reading rows while answering acks needs a full-duplex HTTP/1.1
 	// exchange; HTTP/2 is full duplex anyway.
 	_ = http.NewResponseController(w).EnableFullDuplex()
-	dec := json.NewDecoder(r.Body)
-	dec.UseNumber()
+	lines := bufio.NewReaderSize(r.Body, 64<<10)
+	line, err := readLine(lines, MaxInsertRowBytes)
+	if errors.Is(err, errLineTooLong) {
+		writeTooLarge(w, fmt.Sprintf("The first line of /inserts-stream is larger than the limit of %d bytes per line", MaxInsertRowBytes))
+		return
+	}
 	var target insertsTarget
-	if err := dec.Decode(&target); err != nil || target.Target == "" {
+	if err != nil && !errors.Is(err, io.EOF) || json.Unmarshal(line, &target) != nil || target.Target == "" {
 		badRequest(w, "the first JSON object must name the target stream: {\"target\": \"STREAM\"}")
 		return
 	}
@@ -60,12 +70,21 @@ func (s *Server) insertsStream(w http.ResponseWriter, r *http.Request) {
 	enc := json.NewEncoder(w)
 	ctx := r.Context()
 	for seq := int64(0); ; seq++ {
-		var row map[string]any
-		err := dec.Decode(&row)
-		if errors.Is(err, io.EOF) {
+		line, err := readLine(lines, MaxInsertRowBytes)
+		if errors.Is(err, io.EOF) && len(line) == 0 {
+			return
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			// Too long, or the request broke off: answer and stop reading.
+			ack := insertAck{Status: "error", Seq: seq, ErrorCode: engine.ErrBadRequest, Message: "Error reading the inserts stream: " + err.Error()}
+			if errors.Is(err, errLineTooLong) {
+				ack = insertAck{Status: "error", Seq: seq, ErrorCode: errTooLarge, Message: fmt.Sprintf("Row %d is larger than the limit of %d bytes per row", seq, MaxInsertRowBytes)}
+			}
+			_ = enc.Encode(ack)
 			return
 		}
 		ack := insertAck{Status: "ok", Seq: seq}
+		row, err := decodeRow(line)
 		if err != nil {
 			ack = insertAck{Status: "error", Seq: seq, ErrorCode: engine.ErrBadRequest, Message: "Invalid JSON in inserts stream: " + err.Error()}
 			_ = enc.Encode(ack)
@@ -77,6 +96,10 @@ func (s *Server) insertsStream(w http.ResponseWriter, r *http.Request) {
 		}
 		if err != nil {
 			ack = insertAck{Status: "error", Seq: seq, ErrorCode: engine.ErrBadStatement, Message: err.Error()}
+			var se *engine.StatementError
+			if errors.As(err, &se) {
+				ack.ErrorCode, ack.Message = se.ErrorCode, se.Message
+			}
 		}
 		if err := enc.Encode(ack); err != nil {
 			return
@@ -85,6 +108,49 @@ func (s *Server) insertsStream(w http.ResponseWriter, r *http.Request) {
 			flusher.Flush()
 		}
 	}
+}
+
+var errLineTooLong = errors.New("line too long")
+
+// readLine reads the next non-blank line (without its newline), holding
+// at most limit bytes of it: a longer line is errLineTooLong. At the end
+// of the input it returns the last line with io.EOF.
+func readLine(r *bufio.Reader, limit int) ([]byte, error) {
+	for {
+		var line []byte
+		for {
+			chunk, err := r.ReadSlice('\n')
+			if len(line)+len(chunk) > limit+1 { // +1: the newline
+				return nil, errLineTooLong
+			}
+			line = append(line, chunk...)
+			if errors.Is(err, bufio.ErrBufferFull) {
+				continue
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				return nil, err
+			}
+			trimmed := bytes.TrimSpace(line)
+			if len(trimmed) > 0 || err != nil {
+				return trimmed, err
+			}
+			break // a blank line
+		}
+	}
+}
+
+// decodeRow parses one row object, keeping numbers as written.
+func decodeRow(line []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	var row map[string]any
+	if err := dec.Decode(&row); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("more than one JSON value on a line")
+	}
+	return row, nil
 }
 
 // insertStatement renders a JSON row as INSERT INTO src (cols) VALUES (...).

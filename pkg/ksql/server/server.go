@@ -8,6 +8,15 @@
 //
 // A push query runs until it reaches its LIMIT, is closed through
 // /close-query, or its client goes away (the request's context ends).
+//
+// Writes are answered once the broker has acknowledged them: an INSERT
+// whose record is refused is a statement_error on /ksql and an error ack
+// on /inserts-stream. Request bodies are limited (MaxRequestBytes,
+// MaxInsertRowBytes per /inserts-stream row) and read through
+// http.MaxBytesReader, so an oversized one is refused with 413 before it
+// is held in memory. Every error, unknown paths and methods included, is
+// answered in ksqlDB's JSON error shape
+// ({"@type":"generic_error","error_code":40400,"message":...}).
 package server
 
 import (
@@ -26,6 +35,27 @@ import (
 
 // Version is the ksqlDB version this server reports.
 const Version = "0.29.0"
+
+// Request size limits. A larger request body is refused with 413 and
+// ksqlDB's JSON error shape before it is read whole, so an oversized
+// request cannot make the server hold it in memory.
+const (
+	// MaxRequestBytes limits the body of /ksql, /query, /query-stream
+	// and /close-query.
+	MaxRequestBytes = 8 << 20
+	// MaxInsertRowBytes limits each line (the target object, then one
+	// row) of /inserts-stream; the stream itself may be any length. It is
+	// above the producer's record limit (1 MiB), so a row whose record is
+	// too large is read and refused with the producer's reason.
+	MaxInsertRowBytes = 2 << 20
+)
+
+// Error codes of answers that no statement produced; ksqlDB's codes are
+// the HTTP status times 100.
+const (
+	errMethodNotAllowed = 40500
+	errTooLarge         = 41300
+)
 
 // Backend runs statements and queries: kafka.Runtime over Kafka, or
 // anything else shaped like it.
@@ -59,12 +89,59 @@ func New(b Backend) *Server {
 	s.mux.HandleFunc("POST /query", s.query)
 	s.mux.HandleFunc("POST /query-stream", s.queryStream)
 	s.mux.HandleFunc("POST /close-query", s.closeQuery)
-	s.mux.HandleFunc("POST /inserts-stream", s.insertsStream)
+	s.mux.HandleFunc(insertsPattern, s.insertsStream)
 	return s
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. Requests no endpoint serves are
+// answered in ksqlDB's JSON error shape (404, or 405 with Allow), not
+// net/http's plain text.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		// /inserts-stream limits each row instead (it is a stream).
+		if r.Body != nil && pattern != insertsPattern {
+			r.Body = http.MaxBytesReader(w, r.Body, MaxRequestBytes)
+		}
+		h.ServeHTTP(w, r)
+		return
+	}
+	// Ask the mux what it would answer (404, or 405 with the allowed
+	// methods) without letting it write its plain-text body.
+	rec := &statusRecorder{header: http.Header{}}
+	h.ServeHTTP(rec, r)
+	if allow := rec.header.Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	switch rec.status {
+	case http.StatusMethodNotAllowed:
+		writeJSON(w, rec.status, errorMessage{Type: "generic_error", ErrorCode: errMethodNotAllowed,
+			Message: fmt.Sprintf("Method %s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, rec.header.Get("Allow")), Entities: []engine.Entity{}})
+	default:
+		writeJSON(w, http.StatusNotFound, errorMessage{Type: "generic_error", ErrorCode: engine.ErrNotFound,
+			Message: "Not found: " + r.Method + " " + r.URL.Path, Entities: []engine.Entity{}})
+	}
+}
+
+// statusRecorder keeps the status and headers a handler writes and drops
+// its body.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *statusRecorder) Header() http.Header { return r.header }
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return len(b), nil
+}
+func (r *statusRecorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
 
 // Start listens on addr (HOST:PORT; 127.0.0.1:0 picks a free port) and
 // serves in the background until Close.
@@ -138,6 +215,26 @@ func writeError(w http.ResponseWriter, err error, text string) {
 	writeJSON(w, http.StatusBadRequest, errorMessage{Type: "statement_error", ErrorCode: engine.ErrBadStatement, Message: err.Error(), StatementText: text, Entities: []engine.Entity{}})
 }
 
+// decodeBody decodes a request's JSON body, answering a malformed or
+// oversized one; it reports whether the handler may go on.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	err := json.NewDecoder(r.Body).Decode(v)
+	if err == nil {
+		return true
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		writeTooLarge(w, fmt.Sprintf("The request body of %s is larger than the limit of %d bytes", r.URL.Path, tooLarge.Limit))
+		return false
+	}
+	badRequest(w, "Error parsing request: "+err.Error())
+	return false
+}
+
+func writeTooLarge(w http.ResponseWriter, msg string) {
+	writeJSON(w, http.StatusRequestEntityTooLarge, errorMessage{Type: "generic_error", ErrorCode: errTooLarge, Message: msg, Entities: []engine.Entity{}})
+}
+
 func badRequest(w http.ResponseWriter, msg string) {
 	writeJSON(w, http.StatusBadRequest, errorMessage{Type: "generic_error", ErrorCode: engine.ErrBadRequest, Message: msg, Entities: []engine.Entity{}})
 }
@@ -181,8 +278,7 @@ type ksqlRequest struct {
 
 func (s *Server) ksql(w http.ResponseWriter, r *http.Request) {
 	var req ksqlRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		badRequest(w, "Error parsing request: "+err.Error())
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	if strings.TrimSpace(req.KSQL) == "" {
@@ -221,7 +317,10 @@ type closeRequest struct {
 
 func (s *Server) closeQuery(w http.ResponseWriter, r *http.Request) {
 	var req closeRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.QueryID == "" {
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if req.QueryID == "" {
 		badRequest(w, "a JSON object with a queryId is required")
 		return
 	}
@@ -282,8 +381,7 @@ type queryStreamHeader struct {
 
 func (s *Server) queryStream(w http.ResponseWriter, r *http.Request) {
 	var req queryStreamRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		badRequest(w, "Error parsing request: "+err.Error())
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	ctx := r.Context()
@@ -340,8 +438,7 @@ func nonNil(s []string) []string {
 // header, rows and, when the LIMIT was reached, a final message.
 func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 	var req ksqlRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		badRequest(w, "Error parsing request: "+err.Error())
+	if !decodeBody(w, r, &req) {
 		return
 	}
 	ctx := r.Context()
