@@ -58,7 +58,7 @@ func ReadTopic(t testing.TB, bootstrap, topic string, want int, timeout time.Dur
 		t.Fatalf("test reader: listing the partitions of %s: %v", topic, err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), Budget(t, timeout))
 	defer cancel()
 	records := make(chan *sarama.ConsumerMessage)
 	var wg sync.WaitGroup
@@ -103,6 +103,42 @@ func ReadTopic(t testing.TB, bootstrap, topic string, want int, timeout time.Dur
 	cancel()
 	wg.Wait()
 	return out
+}
+
+// SentinelHeader is the header that marks a sentinel record (see
+// Sentinels); its value is the sentinel's token.
+const SentinelHeader = "mlops-lab-sentinel"
+
+// Sentinels returns one sentinel record for each partition of topic (0 to
+// partitions-1), carrying token, for a test to write after its data.
+//
+// A sentinel is how a test proves that something does NOT come (a
+// duplicate, a record that should have been filtered) without waiting for a
+// quiet period that a loaded machine can outlast: a partition's records are
+// read in order, so a reader that has handled a partition's sentinel has
+// handled everything written to that partition before it. The handler the
+// test gives the learner's code sets sentinels aside (SentinelToken) and
+// waits until it has seen every one.
+func Sentinels(topic string, partitions int32, token string) []*sarama.ProducerMessage {
+	msgs := make([]*sarama.ProducerMessage, partitions)
+	for p := range partitions {
+		msgs[p] = &sarama.ProducerMessage{Topic: topic, Partition: p,
+			Key:     sarama.StringEncoder("sentinel"),
+			Value:   sarama.StringEncoder(`{"sentinel":true}`),
+			Headers: []sarama.RecordHeader{{Key: []byte(SentinelHeader), Value: []byte(token)}}}
+	}
+	return msgs
+}
+
+// SentinelToken returns the token of a sentinel record written by
+// Sentinels; ok is false for any other record.
+func SentinelToken(msg *sarama.ConsumerMessage) (token string, ok bool) {
+	for _, h := range msg.Headers {
+		if h != nil && string(h.Key) == SentinelHeader {
+			return string(h.Value), true
+		}
+	}
+	return "", false
 }
 
 // EndOffsets returns the next offset of every partition of topic: on a topic

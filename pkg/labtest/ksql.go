@@ -62,7 +62,7 @@ func ksqlEnv(t testing.TB) (bootstrap, ksqlURL string, own bool) {
 		}
 		return bootstrap, url, false
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), Budget(t, 60*time.Second))
 	defer cancel()
 	if bootstrap = os.Getenv(EnvBootstrap); bootstrap == "" {
 		broker, err := kafkautil.StartBroker(ctx, kafkautil.BrokerOptions{})
@@ -146,7 +146,7 @@ func NewKsql(t testing.TB, sources, topics []string) *Ksql {
 	for _, s := range topics {
 		k.topics[s] = true
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), Budget(t, 30*time.Second))
 	defer cancel()
 	info, err := k.Client.Info(ctx)
 	if err != nil {
@@ -227,7 +227,7 @@ func (k *Ksql) ReadAll(topic string) []*sarama.ConsumerMessage {
 	for _, n := range EndOffsets(k.t, k.Bootstrap, k.Topic(topic)) {
 		total += n
 	}
-	return ReadTopic(k.t, k.Bootstrap, k.Topic(topic), int(total), 15*time.Second)
+	return ReadTopic(k.t, k.Bootstrap, k.Topic(topic), int(total), ksqlCallTimeout)
 }
 
 // ReadSink reads every record the topic of source (as DESCRIBE names it)
@@ -242,13 +242,13 @@ func (k *Ksql) ReadSink(source string) []*sarama.ConsumerMessage {
 	for _, n := range EndOffsets(k.t, k.Bootstrap, d.Topic) {
 		total += n
 	}
-	return ReadTopic(k.t, k.Bootstrap, d.Topic, int(total), 15*time.Second)
+	return ReadTopic(k.t, k.Bootstrap, d.Topic, int(total), ksqlCallTimeout)
 }
 
 // TopicExists reports whether the test's copy of topic exists.
 func (k *Ksql) TopicExists(topic string) bool {
 	k.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := k.ctx(ksqlCallTimeout)
 	defer cancel()
 	topics, err := kafkautil.ListTopics(ctx, k.Bootstrap)
 	if err != nil {
@@ -262,8 +262,14 @@ func (k *Ksql) TopicExists(topic string) bool {
 	return false
 }
 
+// ksqlCallTimeout bounds one request to the server or the broker: far more
+// than any takes, so that only a server that does not answer runs into it,
+// even on a loaded machine.
+const ksqlCallTimeout = 30 * time.Second
+
+// ctx is a context for one call, with d capped by Budget.
 func (k *Ksql) ctx(d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), d)
+	return context.WithTimeout(context.Background(), Budget(k.t, d))
 }
 
 // Exec runs the test's own statements (the setup an exercise starts from),
@@ -550,7 +556,7 @@ func (k *Ksql) Run(sc *KsqlScript) {
 		if term, ok := st.Parsed.(*parser.Terminate); ok && term.All {
 			ents, err = k.terminateOwn()
 		} else {
-			ctx, cancel := k.ctx(30 * time.Second)
+			ctx, cancel := k.ctx(2 * ksqlCallTimeout)
 			ents, err = k.Client.Execute(ctx, k.resolveQueryIDs(st), props)
 			cancel()
 		}
@@ -611,7 +617,7 @@ func (k *Ksql) terminateOwn() ([]client.Entity, error) {
 	}
 	var out []client.Entity
 	for _, q := range k.own(queries) {
-		ctx, cancel := k.ctx(15 * time.Second)
+		ctx, cancel := k.ctx(ksqlCallTimeout)
 		ents, err := k.Client.Execute(ctx, "TERMINATE "+q.ID+";", k.Props)
 		cancel()
 		if err != nil {
@@ -653,7 +659,7 @@ func (k *Ksql) restoreErr(err error) error {
 
 // queries lists the running persistent queries (SHOW QUERIES).
 func (k *Ksql) queries() ([]engine.RunningQuery, error) {
-	ctx, cancel := k.ctx(15 * time.Second)
+	ctx, cancel := k.ctx(ksqlCallTimeout)
 	defer cancel()
 	ents, err := k.Client.Execute(ctx, "SHOW QUERIES;")
 	if err != nil {
@@ -714,7 +720,7 @@ func (k *Ksql) QueriesReading(source string) []string {
 // does not exist.
 func (k *Ksql) Describe(source string) (engine.SourceDescription, bool) {
 	k.t.Helper()
-	ctx, cancel := k.ctx(15 * time.Second)
+	ctx, cancel := k.ctx(ksqlCallTimeout)
 	defer cancel()
 	ents, err := k.Client.Execute(ctx, "DESCRIBE "+k.Source(source)+" EXTENDED;")
 	var ke *client.Error
@@ -737,7 +743,7 @@ func (k *Ksql) Sources() map[string]engine.SourceInfo {
 	k.t.Helper()
 	out := map[string]engine.SourceInfo{}
 	for _, what := range []string{"STREAMS", "TABLES"} {
-		ctx, cancel := k.ctx(15 * time.Second)
+		ctx, cancel := k.ctx(ksqlCallTimeout)
 		ents, err := k.Client.Execute(ctx, "SHOW "+what+";")
 		cancel()
 		if err != nil || len(ents) == 0 {
@@ -852,11 +858,12 @@ func (k *Ksql) PushRaw(sql string, props map[string]any) (*PushQuery, error) {
 		ch <- started{rows, err}
 	}()
 	var st started
+	wait := Budget(k.t, ksqlCallTimeout)
 	select {
 	case st = <-ch:
-	case <-time.After(15 * time.Second):
+	case <-time.After(wait):
 		cancel()
-		return nil, errors.New("the server did not start the query within 15 s")
+		return nil, fmt.Errorf("the server did not start the query within %v", wait)
 	}
 	if st.err != nil {
 		cancel()
@@ -961,7 +968,7 @@ func (k *Ksql) WaitProcessed(queryID string, timeout time.Duration, topics ...st
 			}
 		}
 	}
-	return Eventually(timeout, 50*time.Millisecond, func() bool {
+	return Eventually(Budget(k.t, timeout), 50*time.Millisecond, func() bool {
 		for topic, offsets := range ends {
 			parts := make([]int32, 0, len(offsets))
 			for p := range offsets {
@@ -1000,7 +1007,7 @@ func (k *Ksql) SinkTopic(source string) string {
 func (k *Ksql) WaitWriter(source string, timeout time.Duration) string {
 	k.t.Helper()
 	var id string
-	Eventually(timeout, 50*time.Millisecond, func() bool {
+	Eventually(Budget(k.t, timeout), 50*time.Millisecond, func() bool {
 		if ids := k.QueriesWriting(source); len(ids) > 0 {
 			id = ids[0]
 			return true
