@@ -23,6 +23,10 @@ import (
 	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 )
 
+// readWait bounds reading a test's records back: ReadTopic returns as soon
+// as it has them all, so only a missing record makes a test wait this long.
+const readWait = 30 * time.Second
+
 // ---------------------------------------------------------------------------
 // Exercise 1: a synchronous producer of keyed JSON orders.
 
@@ -47,7 +51,7 @@ func TestSyncProducer(t *testing.T) {
 		where   []placed
 		sendErr error
 	)
-	finished := labtest.Within(t, 20*time.Second, "NewOrderProducer, Send and Close", func(context.Context) {
+	finished := labtest.Within(t, 45*time.Second, "NewOrderProducer, Send and Close", func(context.Context) {
 		p, err := NewOrderProducer(bootstrap, topic)
 		if err != nil {
 			sendErr = fmt.Errorf("NewOrderProducer(%q, %q) returned an error: %v", bootstrap, topic, err)
@@ -76,7 +80,7 @@ func TestSyncProducer(t *testing.T) {
 	var stored int64
 	if sendErr == nil {
 		stored = sumOffsets(labtest.EndOffsets(t, bootstrap, topic))
-		got = labtest.ReadTopic(t, bootstrap, topic, len(orders), 10*time.Second)
+		got = labtest.ReadTopic(t, bootstrap, topic, len(orders), readWait)
 		records = map[placed]*sarama.ConsumerMessage{}
 		for _, r := range got {
 			records[placed{r.Partition, r.Offset}] = r
@@ -272,7 +276,7 @@ func TestJavaPartitioner(t *testing.T) {
 		}
 		results := map[string]result{}
 		var setupErr error
-		labtest.Within(t, 20*time.Second, "producing with NewJavaPartitioner", func(context.Context) {
+		labtest.Within(t, 45*time.Second, "producing with NewJavaPartitioner", func(context.Context) {
 			cfg := sarama.NewConfig()
 			cfg.Version = sarama.V3_6_0_0
 			cfg.Producer.Return.Successes = true
@@ -574,7 +578,7 @@ func TestAsyncProducer(t *testing.T) {
 
 func sendAsync(t *testing.T, bootstrap, topic string, orders []Order) (report DeliveryReport, err error, ok bool) {
 	t.Helper()
-	ok = labtest.Within(t, 15*time.Second, "SendAsync", func(ctx context.Context) {
+	ok = labtest.Within(t, 30*time.Second, "SendAsync", func(ctx context.Context) {
 		report, err = SendAsync(ctx, bootstrap, topic, orders)
 	})
 	return report, err, ok
@@ -610,7 +614,7 @@ func TestSenderClose(t *testing.T) {
 		setupErr error
 		closeErr error
 	)
-	ran := labtest.Within(t, 20*time.Second, fmt.Sprintf("NewSender, %d Sends and Close", n), func(ctx context.Context) {
+	ran := labtest.Within(t, 45*time.Second, fmt.Sprintf("NewSender, %d Sends and Close", n), func(ctx context.Context) {
 		s, err := NewSender(bootstrap, topic)
 		if err != nil {
 			setupErr = fmt.Errorf("NewSender returned an error: %v", err)
@@ -653,7 +657,7 @@ func TestSenderClose(t *testing.T) {
 		if closeErr != nil {
 			t.Errorf("Close returned %v although every order was valid", closeErr)
 		}
-		records := labtest.ReadTopic(t, bootstrap, topic, n, 10*time.Second)
+		records := labtest.ReadTopic(t, bootstrap, topic, n, readWait)
 		seen := map[int]bool{}
 		for _, r := range records {
 			var o Order
@@ -680,7 +684,7 @@ func TestSenderClose(t *testing.T) {
 			t.Fatalf("the first Close did not return")
 		}
 		var sendErr, againErr error
-		labtest.Within(t, 10*time.Second, "Send after Close, then Close again", func(ctx context.Context) {
+		labtest.Within(t, 20*time.Second, "Send after Close, then Close again", func(ctx context.Context) {
 			sendErr = sender.Send(ctx, sampleOrder(9999))
 			againErr = sender.Close()
 		})
@@ -712,7 +716,7 @@ func TestConsumerGroupResume(t *testing.T) {
 	// Ten orders written before the member ever runs.
 	labtest.Produce(t, bootstrap, orderMessages(topic, 100, 10)...)
 
-	first := runMember(t, bootstrap, group, topic, 10, 12*time.Second)
+	first := runMember(t, bootstrap, group, topic, 10)
 
 	t.Run("reads the topic from the beginning", func(t *testing.T) {
 		if first.earlyErr != nil {
@@ -744,7 +748,7 @@ func TestConsumerGroupResume(t *testing.T) {
 		}
 		committed := labtest.CommittedOffsets(t, bootstrap, group, topic)
 		labtest.Produce(t, bootstrap, orderMessages(topic, 200, 5)...)
-		second := runMember(t, bootstrap, group, topic, 5, 12*time.Second)
+		second := runMember(t, bootstrap, group, topic, 5)
 		if second.earlyErr != nil {
 			t.Fatalf("the second RunMember returned before its context ended: %v", second.earlyErr)
 		}
@@ -778,6 +782,8 @@ type memberRun struct {
 	returned bool  // RunMember returned after being asked to stop
 	err      error
 	waited   time.Duration
+
+	sentinels map[int32]bool // partitions whose sentinel the member handled
 }
 
 func (r *memberRun) orderIDs() []int {
@@ -794,15 +800,31 @@ func (r *memberRun) orderIDs() []int {
 	return ids
 }
 
-const memberStopWait = 6 * time.Second
+// How long a member may take to get its records (joining a group takes a
+// few seconds, more on a loaded machine), and to return once cancelled.
+const (
+	memberWait     = 30 * time.Second
+	memberStopWait = 20 * time.Second
+)
 
-// runMember runs RunMember until it has handled want records (and a little
-// longer, to catch duplicates) or timeout passes, then cancels it.
-func runMember(t *testing.T, bootstrap, group, topic string, want int, timeout time.Duration) *memberRun {
-	run := &memberRun{}
+// runMember runs RunMember until it has handled want records, then writes a
+// sentinel to each of the topic's 3 partitions and waits until it has
+// handled those too, then cancels it. A partition's records come in order,
+// so once its sentinel has come nothing written before it (a duplicate
+// included) is still on its way: no quiet period to guess. It gives up
+// waiting after memberWait for each of the two.
+func runMember(t *testing.T, bootstrap, group, topic string, want int) *memberRun {
+	run := &memberRun{sentinels: map[int32]bool{}}
+	token := labtest.Topic(t, "sentinel")
 	handle := func(msg *sarama.ConsumerMessage) {
 		run.mu.Lock()
 		defer run.mu.Unlock()
+		if tok, ok := labtest.SentinelToken(msg); ok {
+			if tok == token {
+				run.sentinels[msg.Partition] = true
+			}
+			return
+		}
 		run.msgs = append(run.msgs, msg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -817,34 +839,51 @@ func runMember(t *testing.T, bootstrap, group, topic string, want int, timeout t
 		done <- RunMember(ctx, bootstrap, group, []string{topic}, handle)
 	}()
 	start := time.Now()
-	count := func() int { run.mu.Lock(); defer run.mu.Unlock(); return len(run.msgs) }
-	for count() < want && time.Since(start) < timeout {
-		select {
-		case err := <-done:
-			if err == nil {
-				err = fmt.Errorf("it returned nil while its context was still live")
+	// waitFor polls cond until it holds, RunMember returns (early), or
+	// memberWait passes.
+	waitFor := func(cond func() bool) bool {
+		deadline := time.Now().Add(labtest.Budget(t, memberWait))
+		for !cond() {
+			if time.Now().After(deadline) {
+				return false
 			}
-			run.earlyErr = err
-			run.waited = time.Since(start)
-			return run
-		case <-time.After(50 * time.Millisecond):
+			select {
+			case err := <-done:
+				if err == nil {
+					err = fmt.Errorf("it returned nil while its context was still live")
+				}
+				run.earlyErr = err
+				return false
+			case <-time.After(50 * time.Millisecond):
+			}
 		}
+		return true
 	}
-	if count() >= want {
-		time.Sleep(1500 * time.Millisecond) // anything extra would be a duplicate
+	count := func() int { run.mu.Lock(); defer run.mu.Unlock(); return len(run.msgs) }
+	if waitFor(func() bool { return count() >= want }) {
+		labtest.Produce(t, bootstrap, labtest.Sentinels(topic, 3, token)...)
+		waitFor(func() bool { run.mu.Lock(); defer run.mu.Unlock(); return len(run.sentinels) == 3 })
 	}
 	run.waited = time.Since(start)
+	if run.earlyErr != nil {
+		return run
+	}
 	cancel()
 	select {
 	case run.err = <-done:
 		run.returned = true
-	case <-time.After(memberStopWait):
+	case <-time.After(labtest.Budget(t, memberStopWait)):
 	}
 	return run
 }
 
 // ---------------------------------------------------------------------------
 // Exercise 6: two members sharing partitions through a rebalance.
+
+// rebalanceWait bounds each wait of the rebalance test: a rebalance takes a
+// member's heartbeat, the old owners' commits and a new join, seconds on a
+// loaded machine.
+const rebalanceWait = 30 * time.Second
 
 func TestConsumerGroupRebalance(t *testing.T) {
 	bootstrap := labtest.Bootstrap(t)
@@ -856,13 +895,22 @@ func TestConsumerGroupRebalance(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 
-	// processed records, by member, as "partition/offset".
+	// processed records, by member, as "partition/offset"; the partitions
+	// whose sentinel (written last) a member has handled.
 	var mu sync.Mutex
 	processed := map[string][]string{}
+	sentinels := map[int32]bool{}
+	sentinelToken := labtest.Topic(t, "sentinel")
 	handlerFor := func(name string) Handler {
 		return func(msg *sarama.ConsumerMessage) {
 			mu.Lock()
 			defer mu.Unlock()
+			if tok, ok := labtest.SentinelToken(msg); ok {
+				if tok == sentinelToken {
+					sentinels[msg.Partition] = true
+				}
+				return
+			}
 			processed[name] = append(processed[name], fmt.Sprintf("%d/%d", msg.Partition, msg.Offset))
 		}
 	}
@@ -876,7 +924,7 @@ func TestConsumerGroupRebalance(t *testing.T) {
 			m   *Member
 			err error
 		)
-		if !labtest.Within(t, 10*time.Second, "StartMember", func(context.Context) {
+		if !labtest.Within(t, 30*time.Second, "StartMember", func(context.Context) {
 			m, err = StartMember(ctx, bootstrap, group, []string{topic}, handlerFor(name))
 		}) {
 			return nil
@@ -890,7 +938,7 @@ func TestConsumerGroupRebalance(t *testing.T) {
 			return nil
 		}
 		parent.Cleanup(func() {
-			labtest.Within(parent, 5*time.Second, "Member.Stop", func(context.Context) { _ = m.Stop() })
+			labtest.Within(parent, memberStopWait, "Member.Stop", func(context.Context) { _ = m.Stop() })
 		})
 		return m
 	}
@@ -914,9 +962,9 @@ func TestConsumerGroupRebalance(t *testing.T) {
 		select {
 		case parts := <-res:
 			return parts
-		case <-time.After(2 * time.Second):
+		case <-time.After(5 * time.Second):
 			mu.Lock()
-			trouble = "\n  note: Assignment did not return within 2 s: is its lock held while a ConsumeClaim waits for records?"
+			trouble = "\n  note: Assignment did not return within 5 s: is its lock held while a ConsumeClaim waits for records?"
 			mu.Unlock()
 			return nil
 		}
@@ -930,8 +978,9 @@ func TestConsumerGroupRebalance(t *testing.T) {
 			return
 		}
 		all := []int32{0, 1, 2, 3}
-		if !labtest.Eventually(15*time.Second, 100*time.Millisecond, func() bool { return equalInt32s(assignment(a), all) }) {
-			t.Errorf("%s", labtest.Mismatch(fmt.Sprintf("member A's Assignment() for the %d-partition topic, alone in its group after 15 s", partitions), all, assignment(a),
+		wait := labtest.Budget(t, rebalanceWait)
+		if !labtest.Eventually(wait, 100*time.Millisecond, func() bool { return equalInt32s(assignment(a), all) }) {
+			t.Errorf("%s", labtest.Mismatch(fmt.Sprintf("member A's Assignment() for the %d-partition topic, alone in its group after %v", partitions, wait), all, assignment(a),
 				"a partition is the member's while its ConsumeClaim runs: record it when ConsumeClaim starts, forget it when it returns")+troubleNote())
 		}
 	})
@@ -940,7 +989,7 @@ func TestConsumerGroupRebalance(t *testing.T) {
 	labtest.Produce(t, bootstrap, spreadMessages(topic, 0, 20, partitions)...)
 	sent := 20
 	if a != nil {
-		labtest.Eventually(10*time.Second, 50*time.Millisecond, func() bool { return countOf("A") >= 20 })
+		labtest.Eventually(labtest.Budget(t, rebalanceWait), 50*time.Millisecond, func() bool { return countOf("A") >= 20 })
 	}
 
 	t.Run("a second member takes a share", func(t *testing.T) {
@@ -954,7 +1003,8 @@ func TestConsumerGroupRebalance(t *testing.T) {
 			pa, pb := assignment(a), assignment(b)
 			return len(pa) > 0 && len(pb) > 0 && len(pa)+len(pb) == partitions && disjointCover(pa, pb, partitions)
 		}
-		if !labtest.Eventually(15*time.Second, 100*time.Millisecond, split) {
+		wait := labtest.Budget(t, rebalanceWait)
+		if !labtest.Eventually(wait, 100*time.Millisecond, split) {
 			pa, pb := assignment(a), assignment(b)
 			hint := "after the rebalance each partition belongs to exactly one member"
 			switch {
@@ -963,7 +1013,7 @@ func TestConsumerGroupRebalance(t *testing.T) {
 			case len(pb) == 0:
 				hint = "B owns nothing: is its ConsumeClaim running (and recording the partition) for the partitions it was given?"
 			}
-			t.Errorf("15 s after member B joined: A owns %v, B owns %v; want the %d partitions split between them, none shared.\n  %s%s", pa, pb, partitions, hint, troubleNote())
+			t.Errorf("%v after member B joined: A owns %v, B owns %v; want the %d partitions split between them, none shared.\n  %s%s", wait, pa, pb, partitions, hint, troubleNote())
 		}
 	})
 
@@ -974,7 +1024,7 @@ func TestConsumerGroupRebalance(t *testing.T) {
 		// Keep writing, one record per partition every 200 ms, until both
 		// members have handled records written after B joined.
 		aBefore, bBefore := countOf("A"), countOf("B")
-		deadline := time.Now().Add(12 * time.Second)
+		deadline := time.Now().Add(labtest.Budget(t, rebalanceWait))
 		for time.Now().Before(deadline) {
 			labtest.Produce(t, bootstrap, spreadMessages(topic, sent, partitions, partitions)...)
 			sent += partitions
@@ -983,9 +1033,15 @@ func TestConsumerGroupRebalance(t *testing.T) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
-		total := func() int { return countOf("A") + countOf("B") }
-		labtest.Eventually(10*time.Second, 100*time.Millisecond, func() bool { return total() >= sent })
-		time.Sleep(1500 * time.Millisecond) // give duplicates time to show
+		// Then a sentinel per partition: once both members together have
+		// handled every sentinel, each partition has been read up to its
+		// end, duplicates included, by whoever owns it now.
+		labtest.Produce(t, bootstrap, labtest.Sentinels(topic, partitions, sentinelToken)...)
+		if !labtest.Eventually(labtest.Budget(t, rebalanceWait), 50*time.Millisecond, func() bool { mu.Lock(); defer mu.Unlock(); return len(sentinels) == partitions }) {
+			mu.Lock()
+			t.Logf("of the %d partitions, the members reached the end of %d (the records written last)", partitions, len(sentinels))
+			mu.Unlock()
+		}
 
 		mu.Lock()
 		defer mu.Unlock()
