@@ -29,11 +29,17 @@ import (
 	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 )
 
-// How long a processor may take to get through a test's few records, and how
-// long it keeps running after that (to show duplicates).
+// How long a processor may take to get through a test's few records (it
+// joins a group first: seconds on a loaded machine), and to stop when asked.
+// The tests wait for what they need (every input processed, the end of the
+// input committed) and only a processor that never gets there waits this
+// long.
 const (
-	processWait = 20 * time.Second
-	settle      = 300 * time.Millisecond
+	processWait = 45 * time.Second
+	stopWait    = 30 * time.Second
+	// totalsWait is processWait for each of exercise 5's three runs, which
+	// share one test's deadline.
+	totalsWait = 30 * time.Second
 )
 
 // ---------------------------------------------------------------------------
@@ -53,7 +59,7 @@ func TestFilterLarge(t *testing.T) {
 	run := labtest.RunStream(t, stream.Config{
 		Bootstrap: bootstrap, Group: labtest.Group(t, "filter"), Inputs: []string{in}, Output: out,
 		Transform: FilterLarge,
-	}, int64(len(inputs)), processWait, settle)
+	}, int64(len(inputs)), processWait, 0)
 	outputs := labtest.ReadStream(t, bootstrap, out)
 	byID, undecodable := outputsByOrder(outputs)
 
@@ -121,7 +127,7 @@ func TestRekeyByState(t *testing.T) {
 	run := labtest.RunStream(t, stream.Config{
 		Bootstrap: bootstrap, Group: labtest.Group(t, "rekey"), Inputs: []string{in}, Output: out,
 		Transform: RekeyByState,
-	}, int64(len(inputs)), processWait, settle)
+	}, int64(len(inputs)), processWait, 0)
 	outputs := labtest.ReadStream(t, bootstrap, out)
 	byID, _ := outputsByOrder(outputs)
 	valid := 0
@@ -255,7 +261,7 @@ func TestCountUnits(t *testing.T) {
 	run := labtest.RunStream(t, stream.Config{
 		Bootstrap: bootstrap, Group: labtest.Group(t, "totals"), Inputs: []string{in}, Changelog: totals,
 		TableTransform: CountUnits,
-	}, int64(len(inputs)), processWait, settle)
+	}, int64(len(inputs)), processWait, 0)
 	changelog := labtest.ReadStream(t, bootstrap, totals)
 	want := expectedTotals(inputs)
 
@@ -505,9 +511,13 @@ type totalsRun struct {
 	took     time.Duration
 }
 
-// runTotals runs RunTotals until the totals count every order written so
-// far or the group has committed the end of the orders topic (or 15 s
-// pass), lets it run a moment longer, then stops it.
+// runTotals runs RunTotals until it has caught up with the orders topic
+// (the totals count every order written so far, and the group has
+// committed the end of the topic: every record, bad ones included, is
+// done) or totalsWait passes, then stops it. Waiting for both rather
+// than for a quiet moment means a replayed order would already show (its
+// partition is processed up to its end) and the commit a restart resumes
+// from is in place.
 func runTotals(t *testing.T, s Settings, written []sent) *totalsRun {
 	t.Helper()
 	wantOrders := 0
@@ -530,30 +540,21 @@ func runTotals(t *testing.T, s Settings, written []sent) *totalsRun {
 	}()
 	start := time.Now()
 	end := labtest.EndOffsets(t, s.Bootstrap, s.Orders)
-	finished := func() bool {
-		got, _ := readTotals(s.Bootstrap, s.Totals)
-		if sumTotals(got) >= wantOrders {
-			return true
+	caughtUp := func() bool {
+		if labtest.FormatOffsets(committedOffsets(s.Bootstrap, s.Group, s.Orders)) != labtest.FormatOffsets(end) {
+			return false
 		}
-		return labtest.FormatOffsets(committedOffsets(s.Bootstrap, s.Group, s.Orders)) == labtest.FormatOffsets(end)
+		got, _ := readTotals(s.Bootstrap, s.Totals)
+		return sumTotals(got) >= wantOrders
 	}
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(labtest.Budget(t, totalsWait))
 wait:
-	for !finished() && time.Now().Before(deadline) {
+	for !caughtUp() && time.Now().Before(deadline) {
 		select {
 		case run.err = <-done:
 			run.early, run.returned = true, true
 			break wait
 		case <-time.After(250 * time.Millisecond):
-		}
-	}
-	if !run.returned {
-		// Longer than an auto-commit interval: a second pass over old
-		// records, or a commit, would show by now.
-		select {
-		case run.err = <-done:
-			run.early, run.returned = true, true
-		case <-time.After(1500 * time.Millisecond):
 		}
 	}
 	run.took = time.Since(start)
@@ -562,7 +563,7 @@ wait:
 		select {
 		case run.err = <-done:
 			run.returned = true
-		case <-time.After(10 * time.Second):
+		case <-time.After(labtest.Budget(t, stopWait)):
 		}
 	}
 	got, _ := readTotals(s.Bootstrap, s.Totals)
@@ -578,7 +579,7 @@ func (r *totalsRun) requireStopped(t *testing.T) {
 	case r.early:
 		t.Fatalf("RunTotals returned nil before its context ended: it must run until ctx is done (stream.Run does)")
 	case !r.returned:
-		t.Fatalf("RunTotals did not return within 10 s of its context ending: return when ctx is done")
+		t.Fatalf("RunTotals did not return within %v of its context ending: return when ctx is done", stopWait)
 	case r.err != nil:
 		t.Errorf("RunTotals returned %v when its context ended; a requested stop is not an error: return nil", r.err)
 	}
@@ -608,7 +609,7 @@ func committedOffsets(bootstrap, group, topic string) map[int32]int64 {
 // readTotals reads the totals topic as a table of StateTotals (an empty table
 // when the topic does not exist yet).
 func readTotals(bootstrap, topic string) (map[string]StateTotal, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	raw, err := stream.ReadTable(ctx, bootstrap, topic)
 	if errors.Is(err, stream.ErrUnknownTopic) {
@@ -708,7 +709,7 @@ func writeInputs(t *testing.T, bootstrap, topic string, items []item) []sent {
 
 func createCompacted(t *testing.T, bootstrap, topic string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), labtest.Budget(t, 30*time.Second))
 	defer cancel()
 	if err := kafkautil.EnsureTopics(ctx, bootstrap, []kafkautil.TopicSpec{{Name: topic, Partitions: 3, Compacted: true}}); err != nil {
 		t.Fatalf("creating the compacted topic %s: %v", topic, err)
@@ -941,13 +942,18 @@ func checkChanges(t *testing.T, inputs []sent, changelog []stream.Record) {
 // later calls are not made, to keep the test within its deadline.
 var loadHung bool
 
+// loadWait is how long one LoadTotals call may take: reading a few records
+// takes milliseconds, so only a call that waits for more records than the
+// topic holds comes near it.
+const loadWait = 30 * time.Second
+
 func loadTotals(t *testing.T, bootstrap, topic string) (got map[string]StateTotal, err error) {
 	t.Helper()
 	if loadHung {
 		return nil, errors.New("not called again: an earlier LoadTotals call did not return")
 	}
-	err = errors.New("LoadTotals did not return within 10 s: return once every partition has been read to the end it had when you started (a snapshot), rather than waiting for more records")
-	if !labtest.Within(t, 10*time.Second, "LoadTotals", func(ctx context.Context) {
+	err = fmt.Errorf("LoadTotals did not return within %v: return once every partition has been read to the end it had when you started (a snapshot), rather than waiting for more records", loadWait)
+	if !labtest.Within(t, loadWait, "LoadTotals", func(ctx context.Context) {
 		got, err = LoadTotals(ctx, bootstrap, topic)
 	}) {
 		loadHung = true
