@@ -1136,8 +1136,17 @@ type grWindowsRun struct {
 	processed, wants int
 }
 
+// How long RunWindows may take to get through the test's records (it joins
+// a consumer group first: seconds on a loaded machine), and to return once
+// stopped. Only a RunWindows that never gets there waits this long.
+const (
+	grProcessWait = 45 * time.Second
+	grStopWait    = 30 * time.Second
+)
+
 // runWindows runs RunWindows until the aggregator has seen every good
-// record and the outputs are written (or 15 s pass), then stops it.
+// record and the outputs are written (or grProcessWait passes), then stops
+// it.
 func grRunWindows(t *testing.T, s Settings, records, outputs int) *grWindowsRun {
 	t.Helper()
 	run := &grWindowsRun{wants: records}
@@ -1153,7 +1162,7 @@ func grRunWindows(t *testing.T, s Settings, records, outputs int) *grWindowsRun 
 		done <- RunWindows(ctx, s)
 	}()
 	agg := s.Aggregator.(*grScriptedAggregator)
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(labtest.Budget(t, grProcessWait))
 wait:
 	for time.Now().Before(deadline) {
 		if len(agg.seen()) >= records && grSumOffsets(labtest.EndOffsets(t, s.Bootstrap, s.Updates))+grSumOffsets(labtest.EndOffsets(t, s.Bootstrap, s.Finals)) >= int64(outputs) {
@@ -1167,6 +1176,8 @@ wait:
 		}
 	}
 	if !run.returned {
+		// A chance to catch a RunWindows that returns by itself once
+		// the records are through; a correct one keeps running.
 		select {
 		case run.err = <-done:
 			run.early, run.returned = true, true
@@ -1178,7 +1189,7 @@ wait:
 		select {
 		case run.err = <-done:
 			run.returned = true
-		case <-time.After(10 * time.Second):
+		case <-time.After(labtest.Budget(t, grStopWait)):
 		}
 	}
 	run.processed = len(agg.seen())
@@ -1193,7 +1204,7 @@ func (r *grWindowsRun) require(t *testing.T) {
 	case r.early:
 		t.Fatalf("RunWindows returned nil before its context ended: it must run until ctx is done (stream.Run does)")
 	case !r.returned:
-		t.Fatalf("RunWindows did not return within 10 s of its context ending: return when ctx is done")
+		t.Fatalf("RunWindows did not return within %v of its context ending: return when ctx is done", grStopWait)
 	case r.err != nil:
 		t.Errorf("RunWindows returned %v when its context ended; a requested stop is not an error: return nil", r.err)
 	case r.processed == 0:
@@ -1306,7 +1317,7 @@ func grRunKSQL(t *testing.T, file string, inputs []testrunner.Record) *grKsqlRun
 	backend := &testrunner.InProcess{Setup: func(eng *engine.Engine) {
 		_, setupErr = eng.Execute(context.Background(), grGraderStreams, nil)
 	}}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), labtest.Budget(t, 60*time.Second))
 	defer cancel()
 	var exec *testrunner.Execution
 	ok := labtest.Guard(t, "running "+file, func() {

@@ -30,12 +30,17 @@ import (
 	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 )
 
-// How long a persistent query may take to get through a test's records,
-// and how long a push query is watched for rows that should not come.
+// How long a persistent query may take to get through a test's records, a
+// push query to send the rows it should, a statement's query to show up in
+// SHOW QUERIES, and a pull query to answer. The tests wait for what they
+// need (committed offsets, a row, a LIMIT reached) and go on as soon as it
+// is there: only a query that never gets there waits this long, so the
+// bounds can be generous enough for a loaded machine.
 const (
-	processWait = 20 * time.Second
-	pushWait    = 10 * time.Second
-	settle      = 500 * time.Millisecond
+	processWait = 45 * time.Second
+	pushWait    = 30 * time.Second
+	writerWait  = 30 * time.Second
+	pullWait    = 30 * time.Second
 )
 
 // The reference statements a test sets up before running an exercise's
@@ -192,7 +197,7 @@ func TestLargeOrders(t *testing.T) {
 	k.Run(sc)
 	writer := ""
 	if sc.Problem == "" {
-		writer = k.WaitWriter("LARGE_ORDERS", 5*time.Second)
+		writer = k.WaitWriter("LARGE_ORDERS", writerWait)
 	}
 	produceOrders(k, after)
 	var sink []*sarama.ConsumerMessage
@@ -326,7 +331,7 @@ func TestUnitsByState(t *testing.T) {
 	k.Run(sc)
 	writer := ""
 	if sc.Problem == "" {
-		writer = k.WaitWriter("UNITS_BY_STATE", 5*time.Second)
+		writer = k.WaitWriter("UNITS_BY_STATE", writerWait)
 	}
 	produceOrders(k, after)
 	if writer != "" {
@@ -351,7 +356,7 @@ func TestUnitsByState(t *testing.T) {
 		requireScript(t, sc)
 		requireWriter(t, writer, "UNITS_BY_STATE")
 		q := "SELECT state, order_count, total_units FROM units_by_state;"
-		res, err := k.Pull(q, 10*time.Second)
+		res, err := k.Pull(q, pullWait)
 		if err != nil {
 			t.Fatalf("the test ran the pull query\n  %s\nand ksqlDB answered: %v", q, err)
 		}
@@ -404,7 +409,7 @@ func TestPullQuery(t *testing.T) {
 		if st.IsPush() {
 			t.Fatalf("%s ends with EMIT CHANGES: that makes it a push query, which keeps running and sends every future change. A pull query has no EMIT clause: it answers with the rows as they are now, and ends", sc.File)
 		}
-		if _, err := k.Pull(st.Text, 10*time.Second); err != nil {
+		if _, err := k.Pull(st.Text, pullWait); err != nil {
 			t.Fatalf("the test ran\n  %s\nand ksqlDB answered: %v", st.Text, err)
 		}
 	})
@@ -414,7 +419,7 @@ func TestPullQuery(t *testing.T) {
 		if st.IsPush() {
 			t.Fatalf("%s is a push query (EMIT CHANGES), which never ends: see the first subtest", sc.File)
 		}
-		res, err := k.Pull(st.Text, 10*time.Second)
+		res, err := k.Pull(st.Text, pullWait)
 		if err != nil {
 			t.Fatalf("the test ran\n  %s\nand ksqlDB answered: %v", st.Text, err)
 		}
@@ -491,16 +496,24 @@ func TestPushQuery(t *testing.T) {
 		push, pushErr = k.PushRaw(st.SQL, nil)
 	}
 	if push != nil {
-		for i := 0; i < 5 && len(rows) == 0; i++ {
+		deadline := time.Now().Add(labtest.Budget(t, processWait))
+		for i := 0; len(rows) == 0 && time.Now().Before(deadline); i++ {
 			write(spec{2, "State_1", "City_2"}, spec{1.5 + float64(i), "State_3", "City_1"})
 			rows = append(rows, push.Collect(1, 3*time.Second)...)
 		}
 		if len(rows) > 0 {
-			write(spec{0.5, "State_3", "City_3"}, spec{4, "State_2", "City_4"}, spec{3.25, "State_3", "City_5"})
+			// Changes of other states first, processed by the table's
+			// query before the last State_3 order is written: the row of
+			// that last change is the marker that every row before it
+			// has come, so no quiet period is needed to see rows that
+			// should not come.
+			write(spec{0.5, "State_3", "City_3"}, spec{4, "State_2", "City_4"})
+			k.WaitProcessed(writer, processWait, "orders")
+			write(spec{3.25, "State_3", "City_5"})
 			final := totalsOf(append(append([]order(nil), before...), written...))["State_3"]
 			cols := columnIndex(push.Columns)
 			// Until the row of the last change has come (or the deadline).
-			deadline := time.Now().Add(processWait)
+			deadline := time.Now().Add(labtest.Budget(t, processWait))
 			for !hasTotal(rows, cols, "State_3", final) && time.Now().Before(deadline) {
 				r, ok := push.Next(time.Until(deadline))
 				if !ok {
@@ -508,8 +521,8 @@ func TestPushQuery(t *testing.T) {
 				}
 				rows = append(rows, r)
 			}
-			// Rows that should not come (other states) may come after.
-			rows = append(rows, push.Collect(100, settle)...)
+			// And whatever came with it.
+			rows = append(rows, push.Collect(100, 0)...)
 		}
 	}
 	// The running totals of State_3 after each State_3 order written.
@@ -584,7 +597,7 @@ func TestPushQuery(t *testing.T) {
 		}
 		cols := pushColumns(t, push)
 		if len(rows) == 0 {
-			t.Fatalf("no rows came at all in %v", processWait)
+			t.Fatalf("no rows came at all in %v of writing orders", processWait)
 		}
 		var others []string
 		for _, r := range rows {
@@ -687,14 +700,17 @@ func TestPageviewsByRegion(t *testing.T) {
 	k.Run(sc)
 	joiner, counter := "", ""
 	if ranAny(sc) {
-		joiner = k.WaitWriter("PAGEVIEWS_ENRICHED", 5*time.Second)
-		counter = k.WaitWriter("PAGEVIEWS_PER_REGION", 5*time.Second)
+		joiner = k.WaitWriter("PAGEVIEWS_ENRICHED", writerWait)
+		counter = k.WaitWriter("PAGEVIEWS_PER_REGION", writerWait)
 	}
 	// One phase at a time, each processed before the next is written, so
 	// every view meets the profile the test means it to meet.
+	// Once the join's query has failed to catch up, waiting again would only
+	// run into the test's deadline: the checks below say what is missing.
+	stuck := false
 	wait := func(topics ...string) {
-		if joiner != "" {
-			k.WaitProcessed(joiner, processWait, topics...)
+		if joiner != "" && !stuck {
+			stuck = !k.WaitProcessed(joiner, processWait, topics...)
 		}
 	}
 	wait("users")
@@ -712,7 +728,7 @@ func TestPageviewsByRegion(t *testing.T) {
 	var enriched []*sarama.ConsumerMessage
 	if joiner != "" {
 		enriched = k.ReadSink("PAGEVIEWS_ENRICHED")
-		if counter != "" {
+		if counter != "" && !stuck {
 			k.WaitProcessed(counter, processWait, k.SinkTopic("PAGEVIEWS_ENRICHED"))
 		}
 	}
@@ -819,7 +835,7 @@ func TestPageviewsByRegion(t *testing.T) {
 			t.Errorf("%s", labtest.Mismatch("PAGEVIEWS_PER_REGION's topic", "pageviews_per_region", k.Restore(d.Topic), "WITH (KAFKA_TOPIC='pageviews_per_region', VALUE_FORMAT='JSON') before AS SELECT"))
 		}
 		q := "SELECT regionid, views FROM pageviews_per_region;"
-		res, err := k.Pull(q, 10*time.Second)
+		res, err := k.Pull(q, pullWait)
 		if err != nil {
 			t.Fatalf("the test ran the pull query\n  %s\nand ksqlDB answered: %v", q, err)
 		}
@@ -950,7 +966,7 @@ func unitsSetup(t *testing.T, firstID int) (*labtest.Ksql, []order, string) {
 		spec{1.5, "State_1", "City_1"}, spec{2.5, "State_3", "City_2"}, spec{4, "State_2", "City_3"},
 		spec{0.75, "State_3", "City_4"}, spec{6, "State_1", "City_5"}, spec{3.25, "State_3", "City_6"})
 	produceOrders(k, before)
-	writer := k.WaitWriter("UNITS_BY_STATE", 5*time.Second)
+	writer := k.WaitWriter("UNITS_BY_STATE", writerWait)
 	if writer == "" || !k.WaitProcessed(writer, processWait, "orders") {
 		t.Fatalf("grading setup: the reference UNITS_BY_STATE query did not process the test's orders within %v", processWait)
 	}
