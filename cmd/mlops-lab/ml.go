@@ -40,30 +40,57 @@ A file name of the form dataset:NAME reads a data set shipped with mlops-lab
   mlops-lab ml predict --model knn --k 5 --train train.csv --test test.csv --label species
   mlops-lab ml predict --model linreg --train dataset:diabetes.csv --test dataset:diabetes.csv --label progression --format json`,
 	}
-	cmd.AddCommand(newMLPredictCmd(app), newMLSplitCmd(app))
+	cmd.AddCommand(newMLPredictCmd(app), newMLSplitCmd(app), newMLTrainCmd(app), newMLExportCmd(app), newMLPublishCmd(app), newMLServeCmd(app))
 	return cmd
 }
 
 // mlModelNames are the --model values, in the order help lists them.
 var mlModelNames = []string{"linreg", "ridge", "logreg", "knn", "nb"}
 
+// mlModelOptions are the flags that choose and configure a model, shared by
+// ml predict and ml train.
+type mlModelOptions struct {
+	model   string
+	k       int
+	metric  string
+	weights string
+	alpha   float64
+	c       float64
+	maxIter int
+	scale   bool
+	// changed records which model-specific flags were given.
+	changed map[string]bool
+}
+
 type mlPredictOptions struct {
-	model    string
-	k        int
-	metric   string
-	weights  string
-	alpha    float64
-	c        float64
-	maxIter  int
-	scale    bool
+	mlModelOptions
 	train    string
 	test     string
 	label    string
 	features []string
 	format   string
 	plot     string
-	// changed records which model-specific flags were given.
-	changed map[string]bool
+}
+
+// register adds the model flags to a command.
+func (o *mlModelOptions) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVarP(&o.model, "model", "m", "", "the model: "+strings.Join(mlModelNames, ", "))
+	fl.IntVar(&o.k, "k", 5, "knn: number of neighbours")
+	fl.StringVar(&o.metric, "metric", string(mlkit.Euclidean), "knn: distance, euclidean or manhattan")
+	fl.StringVar(&o.weights, "weights", string(mlkit.Uniform), "knn: neighbour votes, uniform or distance (1/distance)")
+	fl.Float64Var(&o.alpha, "alpha", 1, "ridge: penalty strength (>= 0)")
+	fl.Float64Var(&o.c, "c", 1, "logreg: inverse penalty strength (> 0; smaller is stronger)")
+	fl.IntVar(&o.maxIter, "max-iter", 100, "logreg: iteration limit of the optimizer")
+	fl.BoolVar(&o.scale, "scale", false, "standardize the features (mean and standard deviation of the training rows)")
+}
+
+// noteChanged records which model-specific flags the command line gave.
+func (o *mlModelOptions) noteChanged(cmd *cobra.Command) {
+	o.changed = map[string]bool{}
+	for f := range mlModelFlags {
+		o.changed[f] = cmd.Flags().Changed(f)
+	}
 }
 
 func newMLPredictCmd(app *App) *cobra.Command {
@@ -91,26 +118,16 @@ predicted against the actual values (regressions) to a PNG file.`,
   mlops-lab ml predict --model ridge --alpha 10 --train train.csv --test test.csv --label progression --plot fit.png`,
 		Args: exactArgs(0, "ml predict takes no arguments, only flags: `mlops-lab ml predict --model knn --train TRAIN.csv --test TEST.csv --label COLUMN`"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.changed = map[string]bool{}
-			for _, f := range []string{"k", "metric", "weights", "alpha", "c", "max-iter"} {
-				opts.changed[f] = cmd.Flags().Changed(f)
-			}
+			opts.noteChanged(cmd)
 			return runMLPredict(app, opts)
 		},
 	}
+	opts.register(cmd)
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.model, "model", "m", "", "the model: "+strings.Join(mlModelNames, ", "))
 	fl.StringVar(&opts.train, "train", "", "CSV file to train on (or dataset:NAME)")
 	fl.StringVar(&opts.test, "test", "", "CSV file whose rows to predict (or dataset:NAME)")
 	fl.StringVarP(&opts.label, "label", "l", "", "the label column")
 	fl.StringSliceVar(&opts.features, "features", nil, "feature columns to use, comma-separated (default: all but the label)")
-	fl.IntVar(&opts.k, "k", 5, "knn: number of neighbours")
-	fl.StringVar(&opts.metric, "metric", string(mlkit.Euclidean), "knn: distance, euclidean or manhattan")
-	fl.StringVar(&opts.weights, "weights", string(mlkit.Uniform), "knn: neighbour votes, uniform or distance (1/distance)")
-	fl.Float64Var(&opts.alpha, "alpha", 1, "ridge: penalty strength (>= 0)")
-	fl.Float64Var(&opts.c, "c", 1, "logreg: inverse penalty strength (> 0; smaller is stronger)")
-	fl.IntVar(&opts.maxIter, "max-iter", 100, "logreg: iteration limit of the optimizer")
-	fl.BoolVar(&opts.scale, "scale", false, "standardize the features (mean and standard deviation of the training rows)")
 	fl.StringVarP(&opts.format, "format", "o", "text", "output format: text or json")
 	fl.StringVar(&opts.plot, "plot", "", "also draw a PNG: the confusion matrix or predicted vs actual values")
 	return cmd
@@ -123,11 +140,10 @@ var mlModelFlags = map[string]string{
 
 // validate checks the flags before any file is read.
 func (o *mlPredictOptions) validate() error {
+	if err := o.checkModelName(); err != nil {
+		return err
+	}
 	switch {
-	case o.model == "":
-		return fmt.Errorf("--model is required: one of %s", strings.Join(mlModelNames, ", "))
-	case !slices.Contains(mlModelNames, o.model):
-		return fmt.Errorf("--model %q is not a model; choose one of %s", o.model, strings.Join(mlModelNames, ", "))
 	case o.train == "":
 		return errors.New("--train is required: the CSV file to train on")
 	case o.test == "":
@@ -136,7 +152,25 @@ func (o *mlPredictOptions) validate() error {
 		return errors.New("--label is required: the name of the label column")
 	case o.format != "text" && o.format != "json":
 		return fmt.Errorf("--format %q is not a format; use text or json", o.format)
+	case o.plot != "" && !strings.EqualFold(filepath.Ext(o.plot), ".png"):
+		return fmt.Errorf("--plot %s: the file name must end in .png", o.plot)
 	}
+	return o.checkModelParams()
+}
+
+// checkModelName checks --model.
+func (o *mlModelOptions) checkModelName() error {
+	switch {
+	case o.model == "":
+		return fmt.Errorf("--model is required: one of %s", strings.Join(mlModelNames, ", "))
+	case !slices.Contains(mlModelNames, o.model):
+		return fmt.Errorf("--model %q is not a model; choose one of %s", o.model, strings.Join(mlModelNames, ", "))
+	}
+	return nil
+}
+
+// checkModelParams checks the model-specific flags against --model.
+func (o *mlModelOptions) checkModelParams() error {
 	for _, f := range []string{"k", "metric", "weights", "alpha", "c", "max-iter"} {
 		if o.changed[f] && mlModelFlags[f] != o.model {
 			return fmt.Errorf("--%s applies to --model %s only, not %s", f, mlModelFlags[f], o.model)
@@ -155,14 +189,12 @@ func (o *mlPredictOptions) validate() error {
 		return fmt.Errorf("--c %v must be a number > 0", o.c)
 	case o.maxIter < 1:
 		return fmt.Errorf("--max-iter %d must be at least 1", o.maxIter)
-	case o.plot != "" && !strings.EqualFold(filepath.Ext(o.plot), ".png"):
-		return fmt.Errorf("--plot %s: the file name must end in .png", o.plot)
 	}
 	return nil
 }
 
 // newModel builds the chosen model and the parameters to report.
-func (o *mlPredictOptions) newModel() (mlkit.Model, map[string]any) {
+func (o *mlModelOptions) newModel() (mlkit.Model, map[string]any) {
 	switch o.model {
 	case "linreg":
 		return &mlkit.LinearRegression{}, map[string]any{}

@@ -114,3 +114,16 @@ func (a *Artifact) Build() (Model, error) {
 
 // Marshal writes the artifact as a models-topic record value.
 func (a *Artifact) Marshal() ([]byte, error) { return json.Marshal(a) }
+
+// LinearForm returns the weights of an mlkit linear or logistic model over
+// its card's features, for the exports (KSQL, PMML, ONNX).
+func (a *Artifact) LinearForm() (*mlkit.LinearForm, error) {
+	if a.Format != FormatMLKit {
+		return nil, fmt.Errorf("model %s v%d is a %s file; only an mlkit model can be exported again", a.Card.Name, a.Card.Version, a.Format)
+	}
+	model, err := mlkit.LoadModel(a.Model)
+	if err != nil {
+		return nil, err
+	}
+	return mlkit.LinearFormOf(model, a.Scaler, a.Card.Features)
+}
