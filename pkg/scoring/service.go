@@ -1,7 +1,6 @@
 package scoring
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -57,29 +56,23 @@ func Features(value []byte, names []string) ([]float64, error) {
 	if value == nil {
 		return nil, errors.New("a tombstone (null value) has no features")
 	}
-	dec := json.NewDecoder(bytes.NewReader(value))
-	dec.UseNumber()
-	var obj map[string]any
-	if err := dec.Decode(&obj); err != nil || obj == nil {
+	// Only the fields the model reads are parsed: the others stay raw.
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(value, &obj); err != nil || obj == nil {
 		return nil, fmt.Errorf("the value is not a JSON object: %.60q", value)
 	}
 	x := make([]float64, len(names))
 	for j, name := range names {
-		v, ok := lookup(obj, name)
+		raw, ok := lookup(obj, name)
 		if !ok {
 			return nil, fmt.Errorf("no feature %q in the record", name)
 		}
-		var f float64
-		switch n := v.(type) {
-		case json.Number:
-			var err error
-			if f, err = strconv.ParseFloat(n.String(), 64); err != nil {
-				return nil, fmt.Errorf("feature %q is %s, out of range", name, n)
+		f, err := strconv.ParseFloat(string(raw), 64)
+		if err != nil {
+			if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+				return nil, fmt.Errorf("feature %q is %s, out of range", name, raw)
 			}
-		case nil:
-			return nil, fmt.Errorf("feature %q is null", name)
-		default:
-			return nil, fmt.Errorf("feature %q is %v (%T), not a number", name, v, v)
+			return nil, notANumber(name, raw)
 		}
 		x[j] = f
 	}
@@ -89,8 +82,20 @@ func Features(value []byte, names []string) ([]float64, error) {
 	return x, nil
 }
 
+// notANumber says what a feature holds instead of a number.
+func notANumber(name string, raw json.RawMessage) error {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return fmt.Errorf("feature %q is %.40s, not a number", name, raw)
+	}
+	if v == nil {
+		return fmt.Errorf("feature %q is null", name)
+	}
+	return fmt.Errorf("feature %q is %v (%T), not a number", name, v, v)
+}
+
 // lookup finds a field by name or path, exactly first, then ignoring case.
-func lookup(obj map[string]any, name string) (any, bool) {
+func lookup(obj map[string]json.RawMessage, name string) (json.RawMessage, bool) {
 	if v, ok := field(obj, name); ok {
 		return v, true
 	}
@@ -103,20 +108,25 @@ func lookup(obj map[string]any, name string) (any, bool) {
 	default:
 		return nil, false
 	}
-	var cur any = obj
-	for _, part := range strings.Split(name, sep) {
-		m, ok := cur.(map[string]any)
+	parts := strings.Split(name, sep)
+	cur := obj
+	for i, part := range parts {
+		v, ok := field(cur, strings.TrimSpace(part))
 		if !ok {
 			return nil, false
 		}
-		if cur, ok = field(m, strings.TrimSpace(part)); !ok {
+		if i == len(parts)-1 {
+			return v, true
+		}
+		cur = nil
+		if err := json.Unmarshal(v, &cur); err != nil || cur == nil {
 			return nil, false
 		}
 	}
-	return cur, true
+	return nil, false
 }
 
-func field(obj map[string]any, name string) (any, bool) {
+func field(obj map[string]json.RawMessage, name string) (json.RawMessage, bool) {
 	if v, ok := obj[name]; ok {
 		return v, true
 	}
