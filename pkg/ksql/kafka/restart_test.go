@@ -122,9 +122,6 @@ func TestRestartUnderLoad(t *testing.T) {
 			return sinkTotal() >= before+perRun
 		})
 		child.stop(t, killed)
-		if os.Getenv("DEBUG_CHILD") != "" {
-			t.Logf("run %d killed=%v stderr: %s", i, killed, child.stderr)
-		}
 		// Produce requests a killed process sent just before it died
 		// may still be written: the run ends once the sinks are still.
 		run := restartRun{killed: killed, ends: map[string][]int64{}}
