@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,11 +178,7 @@ func TestStartSignals(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "mlops-lab")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := cliBinary(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		ws := newWorkspace(t)
 		cmd := exec.Command(bin, "start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false")
@@ -304,5 +304,266 @@ func TestVersionAndCompletion(t *testing.T) {
 	code, out, _ = runCLI(t, ".", "", "__complete", "start", "")
 	if code != 0 || !strings.Contains(out, "lab1") {
 		t.Errorf("lab name completion: got %d %q", code, out)
+	}
+}
+
+// silentListener accepts TCP connections on loopback and never answers: a
+// port where something listens that is not Kafka (or a hung broker).
+func silentListener(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+// httpListener is a web server: it answers Kafka's binary requests with HTTP.
+func httpListener(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "hello")
+	}))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// deadPort is a loopback address where nothing listens.
+func deadPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// runCLIWithin runs the CLI in-process and fails the test when it has not
+// ended within limit (a hang, as opposed to a slow answer).
+func runCLIWithin(t *testing.T, limit time.Duration, dir string, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	app := &App{In: strings.NewReader(""), Out: &out, Err: &errOut, Dir: dir, Context: ctx}
+	done := make(chan int, 1)
+	go func() { done <- app.Run(args) }()
+	select {
+	case code := <-done:
+		return code, out.String(), errOut.String()
+	case <-time.After(limit):
+		cancel()
+		t.Fatalf("%v: still running after %v\nstderr: %s", args, limit, errOut.String())
+		return 0, "", ""
+	}
+}
+
+// lastLine is the last non-empty line of s.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// TestDeadAddressesFail checks that every command given an address where no
+// Kafka (or ksqlDB) answers ends with one line naming the address and what to
+// check, instead of waiting forever. Each case gives up after about
+// env.ConnectTimeout; the outer limit only catches hangs.
+func TestDeadAddressesFail(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for connection timeouts")
+	}
+	ws := newWorkspace(t)
+	silent, web, dead := silentListener(t), httpListener(t), deadPort(t)
+	broker := startCmdTestBroker(t)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"start refused", []string{"start", "lab1", "--bootstrap", "127.0.0.1:1"}, 1, []string{"no Kafka broker answered at 127.0.0.1:1", "check --bootstrap"}},
+		{"start silent", []string{"start", "lab1", "--bootstrap", silent}, 1, []string{"no Kafka broker answered at " + silent, "check --bootstrap"}},
+		{"start ksql-url alone", []string{"start", "lab4", "--ksql-url", "http://127.0.0.1:2"}, 1, []string{"--ksql-url http://127.0.0.1:2 needs --bootstrap"}},
+		{"start ksql refused", []string{"start", "lab4", "--bootstrap", broker, "--ksql-url", "http://" + dead}, 1, []string{"no ksqlDB server answered at http://" + dead, "check --ksql-url"}},
+		{"start ksql silent", []string{"start", "lab4", "--bootstrap", broker, "--ksql-url", "http://" + silent}, 1, []string{"no ksqlDB server answered at http://" + silent, "check --ksql-url"}},
+		{"grade refused", []string{"grade", "lab1", "--bootstrap", "127.0.0.1:1"}, 2, []string{"no Kafka broker answered at 127.0.0.1:1", "check --bootstrap"}},
+		{"topic list refused", []string{"topic", "list", "--bootstrap", "127.0.0.1:1"}, 1, []string{"no Kafka broker answered at 127.0.0.1:1"}},
+		{"topic list silent", []string{"topic", "list", "--bootstrap", silent}, 1, []string{"no Kafka broker answered at " + silent}},
+		{"topic list http", []string{"topic", "list", "--bootstrap", web}, 1, []string{"no Kafka broker answered at " + web}},
+		{"topic consume silent", []string{"topic", "consume", "t", "--bootstrap", silent}, 1, []string{"no Kafka broker answered at " + silent}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			started := time.Now()
+			code, _, errOut := runCLIWithin(t, 60*time.Second, ws, c.args...)
+			last := lastLine(errOut)
+			t.Logf("%v: exit %d after %v: %s", c.args, code, time.Since(started).Round(100*time.Millisecond), last)
+			if code != c.code {
+				t.Errorf("exit %d, want %d", code, c.code)
+			}
+			if !strings.HasPrefix(last, "error: ") || strings.Contains(errOut, "goroutine ") {
+				t.Errorf("want a last line `error: ...`, got stderr %q", errOut)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(last, w) {
+					t.Errorf("error line %q lacks %q", last, w)
+				}
+			}
+		})
+	}
+}
+
+// TestStaleRecordWithReusedPID starts a lab in a workspace whose env.json
+// names pid 1 (always alive, never ours) and a dead port, as a record left by
+// a crash before a reboot would: start removes it with a note and goes on.
+func TestStaleRecordWithReusedPID(t *testing.T) {
+	ws := newWorkspace(t)
+	dead := deadPort(t)
+	stale := env.Record{Runtime: env.Embedded, Bootstrap: dead, Lab: "lab1", PID: 1, Started: time.Now().Add(-time.Hour)}
+	if err := env.WriteRecord(workspace.Workspace{Root: ws}, stale); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	app := &App{In: strings.NewReader(""), Out: &out, Err: &errOut, Dir: ws, Context: ctx}
+	done := make(chan int, 1)
+	go func() {
+		done <- app.Run([]string{"start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false", "--no-datagen"})
+	}()
+	deadline := time.After(60 * time.Second)
+	for !strings.Contains(out.String(), "kafka: ") {
+		select {
+		case code := <-done:
+			t.Fatalf("start ended with exit %d: %s", code, errOut.String())
+		case <-deadline:
+			t.Fatalf("start did not come up: %s", errOut.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	want := fmt.Sprintf("found a stale environment record (pid 1, kafka %s not answering); removed it", dead)
+	if !strings.Contains(errOut.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
+	}
+	rec, err := env.LiveRecord(workspace.Workspace{Root: ws})
+	if err != nil || rec.PID != os.Getpid() {
+		t.Errorf("env.json: want this process's record, got %+v, %v", rec, err)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("start after Ctrl+C: exit %d: %s", code, errOut.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("start did not stop")
+	}
+}
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// cliBinary builds the CLI once for the tests that run it as a process (signals).
+func cliBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "mlops-lab-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "mlops-lab")
+		if out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBin != "" {
+		os.RemoveAll(filepath.Dir(builtBin))
+	}
+	os.Exit(code)
+}
+
+// TestSignalsStopHangingCommands sends SIGTERM and SIGINT to the real binary
+// while it waits on an address that accepts connections and never answers:
+// it ends (well before its own connection timeout would have) with a line
+// saying it stopped.
+func TestSignalsStopHangingCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := cliBinary(t)
+	ws := newWorkspace(t)
+	silent := silentListener(t)
+	for _, c := range []struct {
+		sig  syscall.Signal
+		args []string
+	}{
+		{syscall.SIGTERM, []string{"topic", "list", "--bootstrap", silent}},
+		{syscall.SIGINT, []string{"topic", "list", "--bootstrap", silent}},
+		{syscall.SIGTERM, []string{"start", "lab1", "--bootstrap", silent}},
+		{syscall.SIGTERM, []string{"grade", "lab1", "--bootstrap", silent}},
+	} {
+		cmd := exec.Command(bin, c.args...)
+		cmd.Dir = ws
+		var out syncBuffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waited := make(chan error, 1)
+		go func() { waited <- cmd.Wait() }()
+		// Signal once it is waiting on the address.
+		deadline := time.Now().Add(60 * time.Second)
+		for !strings.Contains(out.String(), "connecting to Kafka at "+silent) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		sent := time.Now()
+		_ = cmd.Process.Signal(c.sig)
+		select {
+		case err := <-waited:
+			t.Logf("%v %v: ended in %v: %v: %s", c.sig, c.args[:2], time.Since(sent).Round(time.Millisecond), err, lastLine(out.String()))
+			if !strings.Contains(out.String(), "stopped while connecting to Kafka at "+silent) {
+				t.Errorf("%v %v: want a line saying it stopped, got %q", c.sig, c.args[:2], out.String())
+			}
+		case <-time.After(60 * time.Second):
+			_ = cmd.Process.Kill()
+			<-waited
+			t.Errorf("%v %v: still running 60 seconds after the signal\n%s", c.sig, c.args[:2], out.String())
+		}
 	}
 }

@@ -146,7 +146,9 @@ func (f *envFlags) register(cmd *cobra.Command) {
 // spec fills the runtime-related part of an environment spec from the flags.
 func (f *envFlags) spec(needs env.Needs) (runtime string, spec env.Spec) {
 	runtime = f.runtime
-	if f.bootstrap != "" {
+	// A cluster given by address is used as it is; --ksql-url alone also
+	// means external (and asks for --bootstrap) rather than being ignored.
+	if f.bootstrap != "" || (f.ksqlURL != "" && runtime == env.Embedded) {
 		runtime = env.External
 	}
 	return runtime, env.Spec{
@@ -169,12 +171,14 @@ func (a *App) connect(ctx context.Context, f *envFlags, needs env.Needs) (env.En
 		return env.Start(ctx, runtime, spec)
 	}
 	if ws, err := a.workspace(); err == nil {
-		rec, err := env.LiveRecord(ws)
+		rec, err := env.AnsweringRecord(ctx, ws, a.Err)
 		switch {
 		case err == nil:
 			if !needs.KSQL || rec.KsqlURL != "" {
 				return env.Attach(rec), nil
 			}
+		case ctx.Err() != nil:
+			return nil, err
 		case !errors.Is(err, env.ErrNoRecord):
 			fmt.Fprintf(a.Err, "warning: %v; starting a fresh environment\n", err)
 		}

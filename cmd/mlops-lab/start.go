@@ -75,8 +75,12 @@ func runStart(ctx context.Context, app *App, opts *startOptions) error {
 	if err != nil {
 		return err
 	}
-	if rec, err := env.LiveRecord(ws); err == nil {
+	// The record counts only if its process runs and its services answer: a
+	// pid in a record left by a crash may since belong to another process.
+	if rec, err := env.AnsweringRecord(ctx, ws, app.Err); err == nil {
 		return fmt.Errorf("an environment for %s already runs in this workspace (pid %d, kafka %s): stop it with Ctrl+C in its terminal (or `kill %d`) first", rec.Lab, rec.PID, rec.Bootstrap, rec.PID)
+	} else if ctx.Err() != nil {
+		return err
 	} else if !errors.Is(err, env.ErrNoRecord) {
 		fmt.Fprintf(app.Err, "warning: %v; replacing it\n", err)
 	}

@@ -45,28 +45,16 @@ the cluster given with --bootstrap HOST:PORT.`,
 	return cmd
 }
 
-// kafkaConnectTimeout bounds the wait for a cluster given with --bootstrap:
-// an address that answers nothing should fail the command, not hang it.
-const kafkaConnectTimeout = 10 * time.Second
-
 // connectKafkaTool returns the Kafka environment for the console tools and
 // datagen: the one given by flags, the running `mlops-lab start`, or a fresh
-// embedded broker. A fresh one is empty and gone when the command ends, which
-// surprises people, so it is announced on app.Err. The caller closes the
-// environment (a no-op for environments it attached to).
+// embedded broker. A cluster given with --bootstrap that does not answer
+// fails within env.ConnectTimeout. A fresh one is empty and gone when the
+// command ends, which surprises people, so it is announced on app.Err. The
+// caller closes the environment (a no-op for environments it attached to).
 func connectKafkaTool(ctx context.Context, app *App, flags *envFlags) (env.Environment, error) {
 	external := flags.bootstrap != "" || flags.runtime == env.External
-	cctx := ctx
-	if external {
-		var cancel context.CancelFunc
-		cctx, cancel = context.WithTimeout(ctx, kafkaConnectTimeout)
-		defer cancel()
-	}
-	e, err := app.connect(cctx, flags, env.Needs{Kafka: true})
+	e, err := app.connect(ctx, flags, env.Needs{Kafka: true})
 	if err != nil {
-		if external && ctx.Err() == nil && cctx.Err() != nil {
-			return nil, fmt.Errorf("%v (gave up after %s): check the address and that Kafka runs there, or leave out --bootstrap to use `mlops-lab start`'s environment", err, kafkaConnectTimeout)
-		}
 		return nil, err
 	}
 	if !external && !attachedTo(app, e) {

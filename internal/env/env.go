@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
 )
 
 // Runtime names.
@@ -104,18 +106,79 @@ func (e *external) Bootstrap() string               { return e.bootstrap }
 func (e *external) KsqlURL() string                 { return e.ksqlURL }
 func (e *external) Close(ctx context.Context) error { return nil }
 
+// ConnectTimeout bounds the wait for services someone else runs (--bootstrap,
+// --ksql-url): an address where nothing answers fails the command within
+// seconds instead of hanging it.
+const ConnectTimeout = 10 * time.Second
+
 func startExternal(ctx context.Context, spec Spec) (Environment, error) {
 	if spec.Bootstrap == "" {
+		if spec.KsqlURL != "" {
+			return nil, fmt.Errorf("--ksql-url %s needs --bootstrap HOST:PORT too: the Kafka cluster that ksqlDB server reads", spec.KsqlURL)
+		}
 		return nil, fmt.Errorf("the external runtime needs --bootstrap HOST:PORT of your Kafka cluster")
 	}
 	if spec.KSQL && spec.KsqlURL == "" {
 		return nil, fmt.Errorf("this lab needs ksqlDB: pass --ksql-url http://HOST:PORT of your ksqlDB server")
 	}
 	progressf(spec.Progress, "connecting to Kafka at %s", spec.Bootstrap)
-	if err := kafkautil.WaitReachable(ctx, spec.Bootstrap); err != nil {
+	if err := WaitKafka(ctx, spec.Bootstrap, ConnectTimeout); err != nil {
 		return nil, err
 	}
-	return &external{runtime: External, bootstrap: spec.Bootstrap, ksqlURL: strings.TrimRight(spec.KsqlURL, "/")}, nil
+	ksqlURL := strings.TrimRight(spec.KsqlURL, "/")
+	if ksqlURL != "" {
+		progressf(spec.Progress, "connecting to ksqlDB at %s", ksqlURL)
+		if err := WaitKsql(ctx, ksqlURL, ConnectTimeout); err != nil {
+			return nil, err
+		}
+	}
+	return &external{runtime: External, bootstrap: spec.Bootstrap, ksqlURL: ksqlURL}, nil
+}
+
+// WaitKafka waits up to timeout for a broker at bootstrap to answer, with an
+// error that names the address and what to check. When ctx ends first (Ctrl+C)
+// the error says so.
+func WaitKafka(ctx context.Context, bootstrap string, timeout time.Duration) error {
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := kafkautil.WaitReachable(wctx, bootstrap)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("stopped while connecting to Kafka at %s", bootstrap)
+	}
+	return fmt.Errorf("%v: is it running? check --bootstrap", err)
+}
+
+// WaitKsql waits up to timeout for a ksqlDB server at url to answer GET /info.
+func WaitKsql(ctx context.Context, url string, timeout time.Duration) error {
+	started := time.Now()
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c := client.New(url)
+	var last error
+	for {
+		_, err := c.Info(wctx)
+		if err == nil {
+			return nil
+		}
+		if wctx.Err() == nil {
+			last = err
+		}
+		select {
+		case <-wctx.Done():
+			if ctx.Err() != nil {
+				return fmt.Errorf("stopped while connecting to ksqlDB at %s", url)
+			}
+			msg := fmt.Sprintf("no ksqlDB server answered at %s within %s", url, time.Since(started).Round(100*time.Millisecond))
+			if last != nil {
+				msg += " (" + last.Error() + ")"
+			}
+			return fmt.Errorf("%s: is it running? check --ksql-url", msg)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // Attach returns the environment that another process recorded (a running

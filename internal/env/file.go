@@ -1,14 +1,18 @@
 package env
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"syscall"
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
+	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
 )
 
 // FileName is the environment record inside the workspace's state folder.
@@ -84,6 +88,45 @@ func LiveRecord(ws workspace.Workspace) (Record, error) {
 		return Record{}, ErrNoRecord
 	}
 	return r, nil
+}
+
+// recordProbeTimeout bounds the check that a recorded environment answers: it
+// runs on loopback or a nearby cluster, so a live one answers at once.
+const recordProbeTimeout = 3 * time.Second
+
+// AnsweringRecord returns the recorded environment when its process still runs
+// and its broker (and ksqlDB server, if it has one) answers. A live pid is not
+// enough: after a reboot or a crash the recorded pid may belong to another
+// process (pid 1 always runs). A record whose services do not answer is
+// removed, with a note on notes, and reported as no record at all.
+func AnsweringRecord(ctx context.Context, ws workspace.Workspace, notes io.Writer) (Record, error) {
+	r, err := LiveRecord(ws)
+	if err != nil {
+		return Record{}, err
+	}
+	dead := ""
+	pctx, cancel := context.WithTimeout(ctx, recordProbeTimeout)
+	defer cancel()
+	if err := kafkautil.Probe(pctx, r.Bootstrap); err != nil {
+		dead = fmt.Sprintf("kafka %s not answering", r.Bootstrap)
+	} else if r.KsqlURL != "" {
+		if _, err := client.New(r.KsqlURL).Info(pctx); err != nil {
+			dead = fmt.Sprintf("ksqlDB %s not answering", r.KsqlURL)
+		}
+	}
+	if ctx.Err() != nil {
+		return Record{}, ctx.Err()
+	}
+	if dead == "" {
+		return r, nil
+	}
+	// Remove only the record that was checked, not one a new start wrote
+	// in the meantime.
+	RemoveRecord(ws, r.PID)
+	if notes != nil {
+		fmt.Fprintf(notes, "found a stale environment record (pid %d, %s); removed it\n", r.PID, dead)
+	}
+	return Record{}, ErrNoRecord
 }
 
 func processAlive(pid int) bool {

@@ -56,16 +56,18 @@ func consoleConfig(clientID string) *sarama.Config {
 	return cfg
 }
 
-// connect opens a sarama client on bootstrap.
-func consoleClient(bootstrap string, cfg *sarama.Config) (sarama.Client, error) {
-	client, err := sarama.NewClient(SplitBootstrap(bootstrap), cfg)
+// consoleClient opens a sarama client on bootstrap, giving up when ctx ends.
+func consoleClient(ctx context.Context, bootstrap string, cfg *sarama.Config) (sarama.Client, error) {
+	client, err := connectContext(ctx, func() (sarama.Client, error) {
+		return sarama.NewClient(SplitBootstrap(bootstrap), cfg)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("connecting to Kafka at %s: %w", bootstrap, err)
 	}
 	return client, nil
 }
 
-// withContext runs fn, returning early with ctx's error when ctx ends first
+// callWithContext runs fn, returning early with ctx's error when ctx ends first
 // (sarama's admin calls take no context; fn then finishes in the background
 // within sarama's own timeouts).
 func callWithContext(ctx context.Context, fn func() error) error {
@@ -117,7 +119,7 @@ type TopicInfo struct {
 
 // ListTopics lists the cluster's topics, sorted by name.
 func ListTopics(ctx context.Context, bootstrap string) ([]TopicInfo, error) {
-	client, err := consoleClient(bootstrap, consoleConfig("mlops-lab-topics"))
+	client, err := consoleClient(ctx, bootstrap, consoleConfig("mlops-lab-topics"))
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +210,7 @@ func DescribeTopic(ctx context.Context, bootstrap, topic string) (TopicDescripti
 	if err := ValidateTopicName(topic); err != nil {
 		return TopicDescription{}, err
 	}
-	client, err := consoleClient(bootstrap, consoleConfig("mlops-lab-topics"))
+	client, err := consoleClient(ctx, bootstrap, consoleConfig("mlops-lab-topics"))
 	if err != nil {
 		return TopicDescription{}, err
 	}
@@ -322,7 +324,7 @@ func CreateTopic(ctx context.Context, bootstrap, topic string, opts CreateTopicO
 	if detail.ReplicationFactor == 0 {
 		detail.ReplicationFactor = -1
 	}
-	admin, err := NewAdmin(bootstrap)
+	admin, err := NewAdminContext(ctx, bootstrap)
 	if err != nil {
 		return err
 	}
@@ -348,7 +350,7 @@ func DeleteTopic(ctx context.Context, bootstrap, topic string) error {
 	if err := ValidateTopicName(topic); err != nil {
 		return err
 	}
-	admin, err := NewAdmin(bootstrap)
+	admin, err := NewAdminContext(ctx, bootstrap)
 	if err != nil {
 		return err
 	}
@@ -663,7 +665,7 @@ func Produce(ctx context.Context, bootstrap, topic string, in io.Reader, opts Pr
 	if opts.Partition != nil {
 		cfg.Producer.Partitioner = sarama.NewManualPartitioner
 	}
-	client, err := consoleClient(bootstrap, cfg)
+	client, err := consoleClient(ctx, bootstrap, cfg)
 	if err != nil {
 		return result, err
 	}
@@ -945,7 +947,7 @@ func Consume(ctx context.Context, bootstrap, topic string, opts ConsumeOptions, 
 	} else {
 		cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
 	}
-	client, err := consoleClient(bootstrap, cfg)
+	client, err := consoleClient(ctx, bootstrap, cfg)
 	if err != nil {
 		return 0, err
 	}

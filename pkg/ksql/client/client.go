@@ -21,10 +21,26 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// ConnectTimeout bounds the TCP connection to the server (and the TLS
+// handshake): an address where nothing listens, or a firewall that drops
+// packets, fails a request within seconds. It bounds nothing after that, so
+// push queries still stream for as long as they run.
+const ConnectTimeout = 10 * time.Second
+
+// defaultTransport is net/http's default transport with ConnectTimeout.
+var defaultTransport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = ConnectTimeout
+	return t
+}()
 
 // Client talks to one ksqlDB server.
 type Client struct {
@@ -39,9 +55,10 @@ type Option func(*Client)
 // Its Timeout must be zero for push queries, which stream indefinitely.
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
 
-// New returns a client for the server at baseURL (http://HOST:PORT).
+// New returns a client for the server at baseURL (http://HOST:PORT). Its
+// requests end with their context; connecting gives up after ConnectTimeout.
 func New(baseURL string, opts ...Option) *Client {
-	c := &Client{base: strings.TrimRight(baseURL, "/"), hc: &http.Client{}}
+	c := &Client{base: strings.TrimRight(baseURL, "/"), hc: &http.Client{Transport: defaultTransport}}
 	for _, o := range opts {
 		o(c)
 	}
