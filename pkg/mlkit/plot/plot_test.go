@@ -166,3 +166,32 @@ func TestChartErrors(t *testing.T) {
 }
 
 func second(_ *gplot.Plot, err error) error { return err }
+
+func TestAccuracyOverTime(t *testing.T) {
+	var pq mlkit.Prequential
+	var pts []mlkit.PrequentialPoint
+	for i := 0; i < 300; i++ {
+		pred := 1.0
+		if i%4 == 0 {
+			pred = 0
+		}
+		pts = append(pts, pq.Add(pred, 1))
+	}
+	p, err := plot.AccuracyOverTime(pts, 100, "sgd on a stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "acc.png")
+	if err := plot.SavePNG(path, p); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() < 5000 {
+		t.Fatalf("PNG %v, %v", st, err)
+	}
+	if _, err := plot.AccuracyOverTime(nil, 100, "x"); err == nil {
+		t.Error("no points drew a chart")
+	}
+	if _, err := plot.AccuracyOverTime([]mlkit.PrequentialPoint{{Seen: 1, Accuracy: 2}}, 100, "x"); err == nil {
+		t.Error("accuracy 2 drew a chart")
+	}
+}
