@@ -136,7 +136,18 @@ func runGrade(ctx context.Context, app *App, opts *gradeOptions) error {
 }
 
 // gradeLabs grades the selected labs and records the learner's progress.
+//
+// The progress file is read before any of the learner's code runs and
+// written (whole, atomically) after it ran, so whatever that code writes
+// into it meanwhile is overwritten.
 func gradeLabs(ctx context.Context, app *App, opts *gradeOptions, ws workspace.Workspace, cat *labs.Catalogue, selected []*labs.Lab, testEnv map[string]string) (grader.Report, error) {
+	var prog *progress.File
+	if !opts.solution {
+		var err error
+		if prog, err = progress.Load(ws); err != nil {
+			fmt.Fprintf(app.Err, "warning: progress will not be saved: %v\n", err)
+		}
+	}
 	var results []grader.TestResult
 	for _, l := range selected {
 		gopts := grader.Options{
@@ -154,13 +165,21 @@ func gradeLabs(ctx context.Context, app *App, opts *gradeOptions, ws workspace.W
 		}
 		res, err := grader.GradeLab(ctx, gopts, l)
 		if err != nil {
+			if prog != nil {
+				// The learner's code may have run (in labs graded before
+				// this one, or before a Ctrl+C): put the progress file
+				// back as it was.
+				if serr := prog.Save(ws); serr != nil {
+					fmt.Fprintf(app.Err, "warning: progress not restored: %v\n", serr)
+				}
+			}
 			return grader.Report{}, err
 		}
 		results = append(results, res...)
 	}
 	report := grader.NewReport(results)
-	if !opts.solution {
-		if err := recordProgress(ws, cat, report); err != nil {
+	if prog != nil {
+		if err := recordProgress(ws, cat, prog, report); err != nil {
 			fmt.Fprintf(app.Err, "warning: progress not saved: %v\n", err)
 		}
 	}
@@ -199,12 +218,9 @@ func writeReport(app *App, opts *gradeOptions, cat *labs.Catalogue, report grade
 	return nil
 }
 
-// recordProgress adds the run's results to the learner's progress file.
-func recordProgress(ws workspace.Workspace, cat *labs.Catalogue, report grader.Report) error {
-	file, err := progress.Load(ws)
-	if err != nil {
-		return err
-	}
+// recordProgress adds the run's results to the progress file as it was
+// before the run, and writes it.
+func recordProgress(ws workspace.Workspace, cat *labs.Catalogue, file *progress.File, report grader.Report) error {
 	var results []progress.Result
 	for _, t := range report.Tests {
 		results = append(results, progress.Result{Lab: t.Lab, Exercise: t.Exercise, Status: t.Status, Score: t.Score, MaxScore: t.MaxScore})

@@ -2,7 +2,10 @@
 // the grading tests the binary carries (not the learner's copies), runs each
 // exercise's test in its own process with its own deadline, so that a panic
 // or an endless loop fails only that exercise, and maps the results to
-// exercises and points.
+// exercises and points. Only a test that finished normally, in a process
+// that exited normally, earns points: the test framework reports on a
+// descriptor of its own, apart from everything the learner's code prints
+// (see harness.go and docs/grading.md).
 package grader
 
 import (
@@ -11,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,9 +72,23 @@ func GradeLab(ctx context.Context, opts Options, lab *labs.Lab) ([]TestResult, e
 		}
 		exercises = []labs.Exercise{*ex}
 	}
+	if err := supported(); err != nil {
+		return nil, err
+	}
 	labDir := opts.Workspace.LabDir(lab.Folder)
-	if st, err := os.Stat(labDir); err != nil || !st.IsDir() {
+	if st, err := os.Stat(labDir); errors.Is(err, fs.ErrNotExist) || err == nil && !st.IsDir() {
 		return nil, fmt.Errorf("%w: %s is missing: run `mlops-lab reset %s` to get the starter files back", ErrCannotGrade, labDir, lab.ID)
+	} else if err != nil {
+		return nil, cannotRead(opts.Workspace.Root, labDir, err)
+	}
+	if !opts.Solution {
+		if err := checkReadable(opts.Workspace.Root, labDir); err != nil {
+			return nil, err
+		}
+	}
+	test2json, err := test2jsonCommand(ctx, goTool)
+	if err != nil {
+		return nil, err
 	}
 	build, err := os.MkdirTemp("", "mlops-lab-grade-")
 	if err != nil {
@@ -79,7 +97,9 @@ func GradeLab(ctx context.Context, opts Options, lab *labs.Lab) ([]TestResult, e
 	defer os.RemoveAll(build)
 
 	overlay, err := writeOverlay(opts, lab, labDir, build)
-	if err != nil {
+	if errors.Is(err, ErrCannotGrade) {
+		return nil, err
+	} else if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCannotGrade, err)
 	}
 	testEnv := map[string]string{}
@@ -116,6 +136,14 @@ func GradeLab(ctx context.Context, opts Options, lab *labs.Lab) ([]TestResult, e
 		}
 		return out, nil
 	}
+	// The running tests have no business reading the grader's copies of
+	// the grading tests: they go before any of the learner's code runs.
+	if err := os.RemoveAll(filepath.Join(build, "src")); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCannotGrade, err)
+	}
+	if err := os.Remove(overlay); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCannotGrade, err)
+	}
 
 	timeout := opts.Timeout
 	if timeout <= 0 {
@@ -124,6 +152,10 @@ func GradeLab(ctx context.Context, opts Options, lab *labs.Lab) ([]TestResult, e
 	parallel := opts.Parallel
 	if parallel <= 0 {
 		parallel = runtime.NumCPU()
+	}
+	r := &runner{binary: binary, labDir: labDir, timeout: timeout, test2json: test2json, env: os.Environ()}
+	for _, k := range sortedKeys(testEnv) {
+		r.env = append(r.env, k+"="+testEnv[k])
 	}
 	results := make([]TestResult, len(exercises))
 	var wg sync.WaitGroup
@@ -134,7 +166,7 @@ func GradeLab(ctx context.Context, opts Options, lab *labs.Lab) ([]TestResult, e
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = runExercise(ctx, goTool, binary, labDir, lab, ex, testEnv, timeout)
+			results[i] = runExercise(ctx, r, lab, ex)
 			notify(opts, results[i])
 		}()
 	}
@@ -215,6 +247,21 @@ func writeOverlay(opts Options, lab *labs.Lab, labDir, build string) (string, er
 			return "", err
 		}
 	}
+	pkg, err := parseGradingTests(lab, grading)
+	if err != nil {
+		return "", err
+	}
+	imp, err := importPath(opts.Workspace.Root, labDir)
+	if err != nil {
+		return "", err
+	}
+	harness, err := harnessSource(lab, pkg, imp)
+	if err != nil {
+		return "", err
+	}
+	if err := put(harnessFile, harness); err != nil {
+		return "", err
+	}
 	data, err := json.Marshal(map[string]any{"Replace": replace})
 	if err != nil {
 		return "", err
@@ -240,6 +287,31 @@ func writeSolutionDir(opts Options, lab *labs.Lab, build string) (string, error)
 		}
 	}
 	return dir, nil
+}
+
+// test2jsonPaths caches, per Go command, where its test2json tool is:
+// `go tool test2json` costs a Go command start per run, the tool itself
+// starts in a few milliseconds.
+var test2jsonPaths sync.Map
+
+// test2jsonCommand returns the command that runs test2json.
+func test2jsonCommand(ctx context.Context, goTool string) ([]string, error) {
+	if p, ok := test2jsonPaths.Load(goTool); ok {
+		return []string{p.(string)}, nil
+	}
+	cmd := exec.CommandContext(ctx, goTool, "tool", "-n", "test2json")
+	out, err := cmd.Output()
+	if p := strings.TrimSpace(string(out)); err == nil && filepath.IsAbs(p) {
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			test2jsonPaths.Store(goTool, p)
+			return []string{p}, nil
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	// Not built yet: the Go command builds it on first use.
+	return []string{goTool, "tool", "test2json"}, nil
 }
 
 // relativize shortens absolute paths in compiler output.

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,85 +17,263 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 )
 
-// packageName is the name the test events carry; the test binary is run on
-// its own, so any fixed name will do.
+// packageName is the name the test events carry; the framework's stream is
+// converted on its own, so any fixed name will do.
 const packageName = "lab"
 
+const (
+	// learnerOutputLimit is how much of the learner's output is kept, at
+	// the start and at the end each.
+	learnerOutputLimit = 32 << 10
+	// frameworkLimit bounds the framework's own stream (the test events);
+	// a grading test's log never comes near it, and a stream cut short
+	// earns nothing.
+	frameworkLimit = 16 << 20
+	// drainDelay is how long, after the test process ended, the grader waits
+	// for the streams it reads to close (something the learner started may
+	// hold them) before it gives up on them.
+	drainDelay = 5 * time.Second
+)
+
+// runner holds what every exercise's run of one compiled lab shares.
+type runner struct {
+	binary, labDir string
+	env            []string
+	timeout        time.Duration
+	// test2json is the command converting the framework's stream to JSON.
+	test2json []string
+}
+
+// outcome is what one run of the test binary left behind.
+type outcome struct {
+	events     []byte // test2json's JSON events of the framework's stream
+	overflow   bool   // the framework's stream was cut short
+	converted  bool   // the converter read the whole stream and exited normally
+	record     string // the completion record, as written
+	exitCode   int    // -1 when the process did not exit by itself
+	state      string // how the process ended, for messages
+	timedOut   bool   // the grader's own deadline stopped it
+	learnerOut *learnerOutput
+}
+
 // runExercise runs one exercise's test in its own process and scores it.
-func runExercise(ctx context.Context, goTool, binary, labDir string, lab *labs.Lab, ex labs.Exercise, extraEnv map[string]string, timeout time.Duration) TestResult {
+func runExercise(ctx context.Context, r *runner, lab *labs.Lab, ex labs.Exercise) TestResult {
 	result := newResult(lab, ex)
 	start := time.Now()
-	// The test binary's own -test.timeout makes it print where it hung; the
-	// context is the backstop should the process not exit by itself.
-	runCtx, cancel := context.WithTimeout(ctx, timeout+15*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(runCtx, goTool, "tool", "test2json", "-t", "-p", packageName, binary,
-		"-test.run", "^"+regexp.QuoteMeta(ex.Test)+"$",
-		"-test.v=test2json",
-		"-test.count=1",
-		"-test.timeout", timeout.String())
-	cmd.Dir = labDir
-	cmd.Env = os.Environ()
-	for _, k := range sortedKeys(extraEnv) {
-		cmd.Env = append(cmd.Env, k+"="+extraEnv[k])
-	}
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
+	out, err := r.run(ctx, ex)
 	result.Duration = time.Since(start)
-
-	exec, scanErr := testjson.ScanTestOutput(testjson.ScanConfig{
-		Stdout:                   &stdout,
-		Stderr:                   &stderr,
-		IgnoreNonJSONOutputLines: true,
-	})
-	if scanErr != nil {
-		result.Status = StatusError
-		result.Message = fmt.Sprintf("could not read the test output: %v", scanErr)
+	if err != nil {
+		result.Status, result.Message = StatusError, err.Error()
 		return result
 	}
-	if runCtx.Err() != nil && ctx.Err() == nil {
-		result.Message = fmt.Sprintf("timed out after %v and was stopped: is something waiting forever (a channel nobody writes, a consumer loop without a way out)?", timeout)
-		return result
-	}
-	score(&result, exec, ex)
-	if result.Status != StatusPass && result.Message == "" {
-		result.Message = strings.TrimSpace(stderr.String())
-		if result.Message == "" && runErr != nil {
-			result.Message = runErr.Error()
-		}
-	}
+	judge(&result, out, ex, r.timeout)
 	return result
 }
 
-// score reads one exercise's test events: a passing test earns the
-// exercise's points; a failing one with subtests earns a share per passing
-// direct subtest.
-func score(result *TestResult, exec *testjson.Execution, ex labs.Exercise) {
+// run runs the test binary for one exercise: under /bin/sh (so that killing
+// its parent kills the shell, not the grader), in a process group of its
+// own, with the framework's stream on descriptor 3 (converted by test2json
+// as it arrives), the completion record on descriptor 4, and standard
+// output and error into a bounded buffer that is only ever shown, never
+// parsed.
+func (r *runner) run(ctx context.Context, ex labs.Exercise) (*outcome, error) {
+	frameR, frameW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer frameW.Close()
+	recR, recW, err := os.Pipe()
+	if err != nil {
+		frameR.Close()
+		return nil, err
+	}
+	defer recR.Close()
+	defer recW.Close()
+
+	events := &limitedBuffer{limit: frameworkLimit}
+	conv := exec.Command(r.test2json[0], append(r.test2json[1:], "-t", "-p", packageName)...)
+	conv.Stdin, conv.Stdout, conv.Stderr = frameR, events, io.Discard
+	if err := conv.Start(); err != nil {
+		frameR.Close()
+		return nil, fmt.Errorf("could not start test2json: %v", err)
+	}
+	frameR.Close()
+	convDone := make(chan error, 1)
+	go func() { convDone <- conv.Wait() }()
+
+	// The test binary's own -test.timeout makes it print where it hung; the
+	// context is the backstop should the process not exit by itself.
+	runCtx, cancel := context.WithTimeout(ctx, r.timeout+15*time.Second)
+	defer cancel()
+	out := &outcome{learnerOut: newLearnerOutput(learnerOutputLimit), exitCode: -1}
+	args := []string{"-c", `"$@"; exit $?`, "mlops-lab-grade", r.binary,
+		"-test.run", "^" + wrapperTest + "$/^run[0-9a-f]+$/^" + regexp.QuoteMeta(ex.Test) + "$",
+		"-test.v=test2json",
+		"-test.paniconexit0",
+		"-test.count=1",
+		"-test.timeout", r.timeout.String()}
+	cmd := exec.CommandContext(runCtx, "/bin/sh", args...)
+	cmd.Dir = r.labDir
+	cmd.Env = r.env
+	cmd.Stdout, cmd.Stderr = out.learnerOut, out.learnerOut
+	cmd.ExtraFiles = []*os.File{frameW, recW}
+	cmd.WaitDelay = drainDelay
+	ownProcessGroup(cmd)
+	if err := cmd.Start(); err != nil {
+		conv.Process.Kill()
+		<-convDone
+		return nil, fmt.Errorf("could not start the test program: %v", err)
+	}
+	// Only the test process may hold the write ends now.
+	frameW.Close()
+	recW.Close()
+	recDone := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(recR, 512))
+		recDone <- b
+	}()
+
+	_ = cmd.Wait()
+	// Whatever the test process left running (its children, or the test
+	// binary itself when its shell was killed) goes with its group.
+	killGroup(cmd)
+	out.timedOut = runCtx.Err() != nil && ctx.Err() == nil
+	if st := cmd.ProcessState; st != nil {
+		out.exitCode = st.ExitCode()
+		out.state = st.String()
+	}
+
+	drained := time.Now().Add(drainDelay)
+	select {
+	case b := <-recDone:
+		out.record = string(b)
+	case <-time.After(time.Until(drained)):
+		recR.Close() // unblocks the reader; what it read so far is not a record
+		<-recDone
+	}
+	select {
+	case err := <-convDone:
+		out.converted = err == nil
+	case <-time.After(time.Until(drained)):
+		conv.Process.Kill()
+		<-convDone
+	}
+	out.events = events.Bytes()
+	out.overflow = events.Overflowed()
+	return out, nil
+}
+
+// judge scores a run. Points count only when the run finished normally:
+// the completion record arrived, the process exited by itself with the
+// code the record names, and the framework's stream was read whole. The
+// record also names the run, and only the framework's events under that
+// name count, so pass lines printed by the learner's code match nothing.
+func judge(result *TestResult, out *outcome, ex labs.Exercise, timeout time.Duration) {
+	learner := out.learnerOut.String()
+	m := recordLine.FindStringSubmatch(out.record)
+	switch {
+	case out.timedOut:
+		result.Message = fmt.Sprintf("timed out after %v and was stopped: is something waiting forever (a channel nobody writes, a consumer loop without a way out)?", timeout)
+		return
+	case m == nil:
+		result.Message = endedEarly(out, learner)
+		return
+	case strconv.Itoa(out.exitCode) != m[2]:
+		result.Message = fmt.Sprintf("the test process finished its tests with code %s but then exited with %s (os.Exit or a crash in code still running?): no points", m[2], out.state)
+		return
+	case out.overflow || !out.converted:
+		result.Status = StatusError
+		result.Message = "the test's own output was too long or cut short, so its result could not be read: no points"
+		return
+	}
+	exec, err := testjson.ScanTestOutput(testjson.ScanConfig{Stdout: bytes.NewReader(out.events), IgnoreNonJSONOutputLines: true})
+	if err != nil {
+		result.Status = StatusError
+		result.Message = fmt.Sprintf("could not read the test output: %v", err)
+		return
+	}
+	score(result, exec, ex, wrapperTest+"/"+m[1]+"/")
+	if result.Status != StatusPass && result.Message == "" {
+		result.Message = tailLines(learner, 20)
+	}
+}
+
+// endedEarly explains a run without a completion record.
+func endedEarly(out *outcome, learner string) string {
+	const noPoints = "before the test finished: no points"
+	var msg string
+	switch {
+	case strings.Contains(learner, "panic: test timed out after "):
+		after := strings.Fields(learner[strings.Index(learner, "panic: test timed out after ")+len("panic: test timed out after "):])
+		limit := "its deadline"
+		if len(after) > 0 {
+			limit = after[0]
+		}
+		return "timed out after " + limit + ": is something waiting forever (a channel nobody writes, a read without a deadline, a loop without a way out)?"
+	case strings.Contains(learner, "unexpected call to os.Exit(0) during test"):
+		msg = "your code called os.Exit(0), which ends the test process " + noPoints
+	case strings.Contains(learner, "panic: "):
+		msg = "your code panicked " + noPoints
+		return msg + "\n" + panicLines(learner)
+	case out.exitCode == -1:
+		msg = fmt.Sprintf("the test process was stopped (%s) %s", out.state, noPoints)
+	default:
+		msg = fmt.Sprintf("your code ended the test process early (os.Exit?, %s) %s", out.state, noPoints)
+	}
+	if tail := tailLines(learner, 10); tail != "" {
+		msg += "; it printed:\n" + tail
+	}
+	return msg
+}
+
+// panicLines is the panic message and the first frames after it.
+func panicLines(s string) string {
+	i := strings.Index(s, "panic: ")
+	lines := strings.Split(printable(s[i:]), "\n")
+	return strings.Join(lines[:min(len(lines), 12)], "\n")
+}
+
+// tailLines is the end of what the learner's code printed, fit to show.
+func tailLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(printable(s)), "\n")
+	if len(lines) > n {
+		lines = append([]string{fmt.Sprintf("... (%d lines before)", len(lines)-n)}, lines[len(lines)-n:]...)
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+// score reads one exercise's test events, named prefix+TestName: a test
+// that passed earns the exercise's points; one that failed, with subtests,
+// earns a share per passing direct subtest. Events outside prefix are not
+// the exercise's and are ignored.
+func score(result *TestResult, exec *testjson.Execution, ex labs.Exercise, prefix string) {
 	pkg := exec.Package(packageName)
 	if pkg == nil {
 		result.Status = StatusError
 		result.Message = "the test program printed nothing: it may have crashed before the test started"
 		return
 	}
-	var root *testjson.TestCase
+	var rootPassed, rootFailed bool
 	var passedSubs, totalSubs int
-	var failed []testjson.TestCase
+	var failed []namedCase
 	visit := func(cases []testjson.TestCase, passed bool) {
-		for i, tc := range cases {
-			name := string(tc.Test)
+		for _, tc := range cases {
+			name, ok := strings.CutPrefix(string(tc.Test), prefix)
+			if !ok || (name != ex.Test && !strings.HasPrefix(name, ex.Test+"/")) {
+				continue
+			}
 			switch {
 			case name == ex.Test:
-				root = &cases[i]
-			case tc.Test.Parent() == ex.Test && strings.Count(name, "/") == 1:
+				rootPassed = rootPassed || passed
+				rootFailed = rootFailed || !passed
+			case strings.Count(name, "/") == 1:
 				totalSubs++
 				if passed {
 					passedSubs++
 				}
 			}
 			if !passed {
-				failed = append(failed, tc)
+				failed = append(failed, namedCase{name, tc})
 			}
 		}
 	}
@@ -101,42 +281,39 @@ func score(result *TestResult, exec *testjson.Execution, ex labs.Exercise) {
 	visit(pkg.Failed, false)
 	visit(pkg.Skipped, false)
 
-	if root == nil {
+	if !rootPassed && !rootFailed {
 		result.Status = StatusError
 		result.Message = fmt.Sprintf("the grading test %s did not run", ex.Test)
-		if out := failureOutput(pkg, failed, exec); out != "" {
+		if out := failureOutput(pkg, failed); out != "" {
 			result.Message += ":\n" + out
-		} else if pkg.TestMainFailed() {
-			result.Message += ": " + trimLines(strings.Join(pkg.OutputLines(testjson.TestCase{}), ""), 20)
 		}
 		return
 	}
 	result.Subtests, result.SubtestsPassed = totalSubs, passedSubs
-	for _, tc := range pkg.Passed {
-		if string(tc.Test) == ex.Test {
-			result.Status = StatusPass
-			result.Score = result.MaxScore
-			return
-		}
+	if rootPassed && !rootFailed {
+		result.Status = StatusPass
+		result.Score = result.MaxScore
+		return
 	}
 	result.Status = StatusFail
-	if totalSubs > 0 {
+	var rootFailedNotSkipped bool
+	for _, tc := range pkg.Failed {
+		rootFailedNotSkipped = rootFailedNotSkipped || string(tc.Test) == prefix+ex.Test
+	}
+	// Partial credit needs the test's own FAIL line: by then every direct
+	// subtest has reported.
+	if totalSubs > 0 && rootFailedNotSkipped {
 		result.Score = round2(result.MaxScore * float64(passedSubs) / float64(totalSubs))
+	} else {
+		result.SubtestsPassed = 0
 	}
-	result.Message = failureOutput(pkg, failed, exec)
-	// A test that hangs until -test.timeout, or crashes the process, leaves
-	// its story in the package's own output rather than the test's.
-	pkgOut := strings.Join(pkg.OutputLines(testjson.TestCase{}), "")
-	if i := strings.Index(pkgOut, "panic: test timed out after "); i >= 0 {
-		after := strings.Fields(pkgOut[i+len("panic: test timed out after "):])
-		limit := "its deadline"
-		if len(after) > 0 {
-			limit = after[0]
-		}
-		result.Message = strings.TrimSpace(result.Message + "\ntimed out after " + limit + ": is something waiting forever (a channel nobody writes, a read without a deadline, a loop without a way out)?")
-	} else if result.Message == "" {
-		result.Message = trimLines(strings.TrimSpace(pkgOut), 30)
-	}
+	result.Message = failureOutput(pkg, failed)
+}
+
+// namedCase is a test case with its name as the exercise knows it.
+type namedCase struct {
+	name string
+	tc   testjson.TestCase
 }
 
 // noise are the lines test2json passes through that say nothing to a learner.
@@ -144,12 +321,12 @@ var noise = regexp.MustCompile(`^\s*(=== (RUN|PAUSE|CONT|NAME)|--- (FAIL|PASS|SK
 
 // failureOutput collects what the failing tests printed, leaf subtests
 // first, without the runner's own lines.
-func failureOutput(pkg *testjson.Package, failed []testjson.TestCase, exec *testjson.Execution) string {
+func failureOutput(pkg *testjson.Package, failed []namedCase) string {
 	var b strings.Builder
 	seen := map[string]bool{}
-	for _, tc := range failed {
+	for _, nc := range failed {
 		var lines []string
-		for _, line := range pkg.OutputLines(tc) {
+		for _, line := range pkg.OutputLines(nc.tc) {
 			if noise.MatchString(line) || strings.TrimSpace(line) == "" {
 				continue
 			}
@@ -163,8 +340,7 @@ func failureOutput(pkg *testjson.Package, failed []testjson.TestCase, exec *test
 			continue
 		}
 		seen[text] = true
-		if tc.Test.IsSubTest() {
-			_, sub := tc.Test.Split()
+		if _, sub, ok := strings.Cut(nc.name, "/"); ok {
 			fmt.Fprintf(&b, "%s:\n", strings.ReplaceAll(sub, "_", " "))
 		}
 		b.WriteString(text)

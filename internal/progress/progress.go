@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
@@ -104,7 +105,10 @@ func (f *File) SetMax(lab string, maxScore float64) {
 	}
 }
 
-// Save writes the progress file.
+// Save writes the progress file atomically: a new file under a fresh name,
+// renamed over the old one, so a reader never sees half a file and nothing
+// that was written to the old file (or to a guessable temporary name)
+// survives.
 func (f *File) Save(ws workspace.Workspace) error {
 	if err := ws.EnsureState(); err != nil {
 		return err
@@ -113,9 +117,21 @@ func (f *File) Save(ws workspace.Workspace) error {
 	if err != nil {
 		return err
 	}
-	tmp := ws.State(FileName + ".tmp")
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
+	tmp, err := os.CreateTemp(filepath.Dir(ws.State(FileName)), FileName+".*.tmp")
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, ws.State(FileName))
+	defer os.Remove(tmp.Name()) // once renamed, there is nothing left to remove
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), ws.State(FileName))
 }
