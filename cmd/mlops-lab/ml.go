@@ -40,7 +40,7 @@ A file name of the form dataset:NAME reads a data set shipped with mlops-lab
   mlops-lab ml predict --model knn --k 5 --train train.csv --test test.csv --label species
   mlops-lab ml predict --model linreg --train dataset:diabetes.csv --test dataset:diabetes.csv --label progression --format json`,
 	}
-	cmd.AddCommand(newMLPredictCmd(app), newMLSplitCmd(app), newMLTrainCmd(app), newMLExportCmd(app), newMLPublishCmd(app), newMLServeCmd(app))
+	cmd.AddCommand(newMLPredictCmd(app), newMLSplitCmd(app), newMLTrainCmd(app), newMLExportCmd(app), newMLPublishCmd(app), newMLServeCmd(app), newMLOnlineCmd(app))
 	return cmd
 }
 
