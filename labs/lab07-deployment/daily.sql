@@ -1,0 +1,16 @@
+-- Exercise 5: the utility score of every trading day, twice.
+--
+-- streams.sql has declared TRADES_SCORED (what ScoreTrade writes); the
+-- grader runs its own copy first, then this file.
+--
+-- Contract:
+--   - a TABLE daily_score over the topic 'daily_score' (JSON values), written
+--     by a persistent query over trades_scored: keyed by DATE, with
+--     SCORE = SUM(weight * resp * action) and TRADES = COUNT(*), and EMIT
+--     CHANGES: one record per trade, its day's totals so far;
+--   - a TABLE daily_score_final over the topic 'daily_score_final', the same
+--     columns, one record per trading day, once, when the day is over, and
+--     none for the day still open: EMIT FINAL. A trading day is a tumbling
+--     window of 1 day over event time, with no grace period.
+--
+-- TODO(exercise 5): write the two CREATE TABLE ... AS SELECT statements here.

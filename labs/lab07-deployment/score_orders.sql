@@ -1,0 +1,18 @@
+-- Exercise 1: the return model deployed inside ksqlDB.
+--
+-- streams.sql has declared ORDERS; the grader runs its own copy of it
+-- first, then this file.
+--
+-- Contract:
+--   - a STREAM named orders_scored, written by a persistent query, over the
+--     topic 'orders_scored' (JSON values);
+--   - one record per order, keyed like the order (select ORDERKEY), with
+--     ORDERID and P_RETURN: ReturnModel's probability that the order comes
+--     back, from ORDERUNITS and ADDRESS->ZIPCODE (ReturnColumns), equal to
+--     the model to 1e-9;
+--   - it keeps running: orders written after the statement ran are scored too.
+--
+-- Print the expression with your KSQLExpression:
+--   go test -tags live -run TestLive/statement -v .
+--
+-- TODO(exercise 1): write the CREATE STREAM ... AS SELECT statement here.
