@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -101,14 +102,37 @@ type loaded struct {
 	err error
 }
 
+// loadWait is how long one LoadTopic call may take: reading a few hundred
+// records takes well under a second, so only a call that waits for records
+// the topic does not hold comes near it, even on a loaded machine.
+const loadWait = 30 * time.Second
+
+// loadHung is set once a LoadTopic call has not returned in time: the later
+// calls are not made, to keep the test within its deadline.
+var loadHung bool
+
 func callLoadTopic(t *testing.T, bootstrap, topic string, opts mlkit.LoadOptions) loaded {
 	t.Helper()
 	var out loaded
-	ok := labtest.Within(t, 20*time.Second, fmt.Sprintf("LoadTopic(%s)", topic), func(ctx context.Context) {
-		out.d, out.err = LoadTopic(ctx, bootstrap, topic, opts)
+	if loadHung {
+		out.err = errors.New("not called again: an earlier LoadTopic call did not return")
+		return out
+	}
+	var returned atomic.Bool // also when it panicked
+	var d *mlkit.Dataset
+	var err error
+	ok := labtest.Within(t, loadWait, fmt.Sprintf("LoadTopic(%s)", topic), func(ctx context.Context) {
+		defer returned.Store(true)
+		d, err = LoadTopic(ctx, bootstrap, topic, opts)
 	})
-	if !ok && out.err == nil && out.d == nil {
+	if !returned.Load() {
+		loadHung = true
 		out.err = errors.New("LoadTopic did not return (see above)")
+		return out
+	}
+	out.d, out.err = d, err
+	if !ok && out.err == nil && out.d == nil {
+		out.err = errors.New("LoadTopic panicked (see above)")
 	}
 	return out
 }
