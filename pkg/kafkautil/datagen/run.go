@@ -216,7 +216,9 @@ func Print(ctx context.Context, w io.Writer, format string, gen Generator, opts 
 				line = append(line, k...)
 			}
 			line = append(line, `,"value":`...)
-			if json.Valid(value) {
+			if value == nil {
+				line = append(line, "null"...) // a tombstone
+			} else if json.Valid(value) {
 				line = append(line, value...)
 			} else {
 				v, _ := json.Marshal(string(value))
