@@ -299,8 +299,8 @@ func grCheckExpression(t *testing.T, what string, form *mlkit.LinearForm, d *mlk
 			want = out[1]
 		}
 		if !labtest.Close(want, got[i], 1e-9) {
-			hint := "every weight must be a DOUBLE literal: KSQL reads 0.3125 as a DECIMAL and rounds DECIMAL arithmetic to the literal's scale. " +
-				"strconv.FormatFloat(w, 'E', -1, 64) writes 3.125E-01, a DOUBLE that reads back exactly"
+			hint := "every number must read back to exactly the model's float64: %f keeps six decimals (a weight of 1.2345e-07 becomes 0.000000), %.4f four. " +
+				"strconv.FormatFloat(w, 'E', -1, 64) writes the shortest form that reads back exactly, 3.125E-01, which KSQL also reads as a DOUBLE"
 			if m.Logistic && math.Abs(got[i]-(1-want)) < 1e-6 {
 				hint = "you computed 1 - p: the probability of the positive class is 1 / (1 + EXP(-(z))), with the minus inside EXP"
 			}

@@ -19,8 +19,8 @@ package lab07
 //   - m.Logistic: the probability of the positive class, 1/(1+EXP(-z));
 //     otherwise the linear score z itself.
 //   - evaluated by ksqlDB, the expression equals the model to 1e-9, for
-//     weights of any size and sign. (Think about how KSQL reads a literal
-//     such as 0.3125: README, "Numbers in KSQL".)
+//     weights of any size and sign: every number must read back to exactly
+//     the model's float64 (README, "Numbers in KSQL").
 //   - as many columns as coefficients, no empty column, no NaN or infinite
 //     weight: otherwise an error (and no expression).
 func KSQLExpression(m LinearModel, columns []string) (string, error) {

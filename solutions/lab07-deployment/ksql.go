@@ -42,11 +42,12 @@ func KSQLExpression(m LinearModel, columns []string) (string, error) {
 	return b.String(), nil
 }
 
-// double writes v as a KSQL DOUBLE literal. The exponent matters: KSQL
-// reads 0.3125 as a DECIMAL(4,4), and DECIMAL arithmetic rounds every
-// product to the literal's scale, so the expression would drift from the
-// model in the fifth decimal. 3.125E-01 is a DOUBLE, and 'E' with
-// precision -1 writes the shortest form that reads back to exactly v.
+// double writes v as a KSQL DOUBLE literal that reads back to exactly v:
+// 'E' with precision -1 is the shortest such text (%f would keep six
+// decimals and turn a weight of 1.2e-07 into 0). The exponent also makes
+// it a DOUBLE, the type the model computes in: KSQL reads 0.3125 as a
+// DECIMAL(4,4), and DECIMAL arithmetic has rules of its own (a division
+// rounds to a scale: 1 / 3.0 is 0.333333).
 // A negative weight goes in brackets, so "+ (-1.5E-05) * x" never turns
 // into a "--" comment or a "+ -" the parser might refuse.
 func double(v float64) string {

@@ -3,9 +3,9 @@
 -- The expression is what KSQLExpression(ReturnModel, ReturnColumns) writes
 -- (go test -tags live -run TestLive/statement -v . prints this statement
 -- from your function). Every weight is a DOUBLE literal (with an
--- exponent): a plain 0.3125 would be a DECIMAL, and DECIMAL arithmetic
--- rounds. The query runs on the server until it is terminated, scoring
--- every order as it arrives; ORDERKEY keeps each order's key.
+-- exponent) that reads back to exactly the model's weight. The query runs
+-- on the server until it is terminated, scoring every order as it
+-- arrives; ORDERKEY keeps each order's key.
 CREATE STREAM orders_scored WITH (KAFKA_TOPIC = 'orders_scored', VALUE_FORMAT = 'JSON') AS
   SELECT orderkey,
          orderid,
