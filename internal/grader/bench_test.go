@@ -42,3 +42,20 @@ func BenchmarkGradeLab1Solution(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGradeSyntheticLab measures the grader's own cost per run: the
+// synthetic lab's solution (four exercises, each in its own process), with
+// the compiled packages in the build cache.
+func BenchmarkGradeSyntheticLab(b *testing.B) {
+	ws, cat, lab := fakeCourse(b, fakeSolution)
+	ctx := context.Background()
+	for b.Loop() {
+		results, err := GradeLab(ctx, Options{Workspace: ws, Catalogue: cat, Solution: true}, lab)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r := NewReport(results); !r.Passed() {
+			b.Fatalf("the solution did not pass: %+v", r)
+		}
+	}
+}

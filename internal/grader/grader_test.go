@@ -76,7 +76,7 @@ func Hang()            {}
 `
 
 // fakeCourse builds a workspace and catalogue holding one small lab.
-func fakeCourse(t *testing.T, starter string) (workspace.Workspace, *labs.Catalogue, *labs.Lab) {
+func fakeCourse(t testing.TB, starter string) (workspace.Workspace, *labs.Catalogue, *labs.Lab) {
 	t.Helper()
 	root := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/course\n\ngo 1.22\n"), 0o644))
@@ -96,7 +96,7 @@ func fakeCourse(t *testing.T, starter string) (workspace.Workspace, *labs.Catalo
 	return workspace.Workspace{Root: root}, cat, lab
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
