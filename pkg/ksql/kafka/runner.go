@@ -130,17 +130,6 @@ func (r *Runtime) queryStopped(q *engine.Query) {
 	}
 }
 
-func (r *Runtime) feedByID(id string) *feed {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for q, f := range r.feeds {
-		if q.ID == id {
-			return f
-		}
-	}
-	return nil
-}
-
 func (f *feed) consumerConfig() *sarama.Config {
 	cfg := f.r.opts.config("ksql-" + f.q.ID)
 	cfg.Consumer.Offsets.AutoCommit.Enable = false
