@@ -31,6 +31,13 @@ lint:
 	$(GO) vet -tags grading ./labs/... ./solutions/...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
+# Fuzz what reads outside input, FUZZTIME each (a duration such as 60s, or a
+# count such as 10000x): KSQL scripts, record decoders, CSV data sets. Each
+# target's corpus is its f.Add seeds plus the files under its package's
+# testdata/fuzz/FuzzNAME, which plain `go test` runs as regression cases; an
+# input that fails is written there, and is committed with its fix.
+FUZZTIME ?= 60s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzLoadCSV -fuzztime 30s ./pkg/mlkit/
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./pkg/ksql/parser/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./pkg/ksql/parser/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecoders$$' -fuzztime $(FUZZTIME) ./pkg/ksql/format/
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadCSV$$' -fuzztime $(FUZZTIME) ./pkg/mlkit/

@@ -270,8 +270,24 @@ func (p *Processor) consumerConfig() *sarama.Config {
 	cfg.Consumer.Group.Heartbeat.Interval = time.Second
 	cfg.ChannelBufferSize = max(256, p.cfg.BatchSize)
 	cfg.Net.DialTimeout = 5 * time.Second
+	if consumerConfigHook != nil {
+		consumerConfigHook(cfg)
+	}
 	return cfg
 }
+
+// Fault-injection points for this package's tests, nil otherwise: a test
+// that kills the processor between writing a batch and committing it sets
+// them (in a child process it then ends without any clean shutdown).
+var (
+	// afterWriteHook runs once a batch's outputs and changelog records are
+	// acknowledged, before its offsets are marked.
+	afterWriteHook func(sess sarama.ConsumerGroupSession, batch []*sarama.ConsumerMessage)
+	// afterMarkHook runs once a batch's offsets are marked.
+	afterMarkHook func(sess sarama.ConsumerGroupSession, batch []*sarama.ConsumerMessage)
+	// consumerConfigHook adjusts the consumer group's configuration.
+	consumerConfigHook func(cfg *sarama.Config)
+)
 
 // handler is the processor's sarama.ConsumerGroupHandler for one Run.
 type handler struct {
@@ -388,9 +404,15 @@ func (h *handler) process(sess sarama.ConsumerGroupSession, batch []*sarama.Cons
 				len(out), batch[0].Topic, batch[0].Partition, batch[0].Offset, batch[len(batch)-1].Offset, err)
 		}
 	}
+	if afterWriteHook != nil {
+		afterWriteHook(sess, batch)
+	}
 	// Everything the batch produced is stored: now its offsets may be
 	// committed. (Marking the last marks all before it.)
 	sess.MarkMessage(batch[len(batch)-1], "")
+	if afterMarkHook != nil {
+		afterMarkHook(sess, batch)
+	}
 
 	h.p.written.Add(int64(outputs))
 	h.p.changes.Add(int64(change))
