@@ -3,7 +3,7 @@
 // Run this lab's code on the live topics of `mlops-lab start lab7`, and
 // watch it work (the grader never runs this file):
 //
-//	go test -tags live -run TestLive/statement -v ./lab07-deployment/
+//	go test -tags live -run TestLive/statement -v ./labs/lab07-deployment/
 //
 //	TestLive/statement   prints score_orders.sql's statement, written by your KSQLExpression
 //	TestLive/save        trains the trade model (versions 1 and 2) and saves trade-model-v1.json, -v2.json
