@@ -42,6 +42,7 @@ type serveChild struct {
 	cmd     *exec.Cmd
 	ksqlURL string
 	stderr  *serveBuffer
+	stopped bool // waited for
 }
 
 func startServeChild(t *testing.T, args ...string) *serveChild {
@@ -73,7 +74,15 @@ func startServeChild(t *testing.T, args ...string) *serveChild {
 			_ = cmd.Wait()
 			t.Fatalf("serve ended before it was ready: %s", stderr)
 		}
-		return &serveChild{cmd: cmd, ksqlURL: url, stderr: stderr}
+		c := &serveChild{cmd: cmd, ksqlURL: url, stderr: stderr}
+		// A test that fails half-way leaves no server process behind.
+		t.Cleanup(func() {
+			if !c.stopped {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+			}
+		})
+		return c
 	case <-time.After(60 * time.Second):
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
@@ -93,12 +102,14 @@ func (c *serveChild) stop(t *testing.T, kill bool) {
 	go func() { done <- c.cmd.Wait() }()
 	select {
 	case err := <-done:
+		c.stopped = true
 		if !kill && err != nil {
 			t.Fatalf("serve did not stop cleanly: %v: %s", err, c.stderr)
 		}
 	case <-time.After(60 * time.Second):
 		_ = c.cmd.Process.Kill()
 		<-done
+		c.stopped = true
 		t.Fatalf("serve did not stop within 60s of %v: %s", sig, c.stderr)
 	}
 }

@@ -223,8 +223,9 @@ func TestRestartUnderLoad(t *testing.T) {
 }
 
 type childProc struct {
-	cmd    *exec.Cmd
-	stderr *bytes.Buffer
+	cmd     *exec.Cmd
+	stderr  *bytes.Buffer
+	stopped bool // waited for
 }
 
 // startChild starts the engine in a child process and waits until it is
@@ -266,7 +267,15 @@ func startChild(t *testing.T, bootstrap string) *childProc {
 		_ = cmd.Wait()
 		t.Fatalf("the engine process was not ready within 60s: %s", stderr)
 	}
-	return &childProc{cmd: cmd, stderr: stderr}
+	c := &childProc{cmd: cmd, stderr: stderr}
+	// A test that fails half-way leaves no engine process behind.
+	t.Cleanup(func() {
+		if !c.stopped {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return c
 }
 
 // stop ends the child with SIGKILL or SIGTERM and waits for it.
@@ -283,12 +292,14 @@ func (c *childProc) stop(t *testing.T, kill bool) {
 	go func() { done <- c.cmd.Wait() }()
 	select {
 	case err := <-done:
+		c.stopped = true
 		if !kill && err != nil {
 			t.Fatalf("the engine process did not stop cleanly: %v: %s", err, c.stderr)
 		}
 	case <-time.After(60 * time.Second):
 		_ = c.cmd.Process.Kill()
 		<-done
+		c.stopped = true
 		t.Fatalf("the engine process did not stop within 60s: %s", c.stderr)
 	}
 }
