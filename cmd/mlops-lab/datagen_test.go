@@ -105,8 +105,8 @@ func TestDatagenUserErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{}, "datagen needs a generator: `mlops-lab datagen orders` (generators: dataset:NAME, orders, pageviews, users"},
-		{[]string{"ordres"}, `unknown generator "ordres": known generators are dataset:NAME, orders, pageviews, users`},
+		{[]string{}, "datagen needs a generator: `mlops-lab datagen orders` (generators: dataset:NAME, orders, pageviews, points, trades, users"},
+		{[]string{"ordres"}, `unknown generator "ordres": known generators are dataset:NAME, orders, pageviews, points, trades, users`},
 		{[]string{"dataset"}, "datagen dataset needs one data set: `mlops-lab datagen dataset iris` (data sets: breast_cancer, diabetes, digits, heart_sample, iris, wine)"},
 		{[]string{"dataset", "irises", "--print"}, `unknown data set "irises": the data sets are breast_cancer, diabetes, digits, heart_sample, iris, wine`},
 		{[]string{"dataset:irises", "--print"}, `unknown data set "irises": the data sets are breast_cancer`},
