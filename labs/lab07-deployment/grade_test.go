@@ -174,6 +174,10 @@ func TestKSQLExpression(t *testing.T) {
 				t.Fatalf("no persistent query writes ORDERS_SCORED within %v: create it with CREATE STREAM ... AS SELECT (a stream declared over a topic scores nothing)", grWriterWait)
 			}
 		}
+		if d, ok := k.Describe("ORDERS_SCORED"); ok && d.Topic != k.Topic("orders_scored") {
+			t.Errorf("%s", labtest.Mismatch("ORDERS_SCORED's topic (DESCRIBE ORDERS_SCORED)", "orders_scored", k.Restore(d.Topic),
+				"WITH (KAFKA_TOPIC='orders_scored', VALUE_FORMAT='JSON') between the stream's name and AS SELECT; without it the topic is named after the stream, in capitals"))
+		}
 		k.Produce("orders", grOrderRecords(after)...)
 		if !k.WaitProcessed(writer, grProcessWait, "orders") {
 			t.Fatalf("the query writing ORDERS_SCORED did not get through the %d test orders within %v", len(before)+len(after), grProcessWait)
@@ -732,7 +736,7 @@ func TestHotSwap(t *testing.T) {
 				return
 			}
 			if err != nil {
-				t.Fatalf("Apply(version %d at offset %d) returned an error for a good artifact: %v", s.version, s.offset, err)
+				t.Fatalf("Apply(version %d at offset %d) returned an error for a good artifact: %v\n  %s", s.version, s.offset, err, s.why)
 			}
 			d, ok := current(t, h)
 			if !ok {
@@ -1520,7 +1524,10 @@ func grScoredTrades() grScored {
 		if i%5 != 2 {
 			weight = math.Round(r.Float64()*2000) / 1000
 		}
-		tr := ScoredTrade{Date: day, TsID: int64(i), Weight: weight, Resp: math.Round(r.NormFloat64()*20000) / 1e6, Action: r.IntN(3) % 2}
+		tr := ScoredTrade{Date: day, TsID: int64(i), Weight: weight, Resp: math.Round(r.NormFloat64()*20000) / 1e6, Action: 1}
+		if i%4 == 3 {
+			tr.Action = 0 // the model passed on it: it counts as a trade, and adds nothing
+		}
 		p := 0.25 + 0.5*float64(tr.Action)
 		tr.Probability = &p
 		tr.ModelVersion = 3
