@@ -1,0 +1,16 @@
+-- Exercise 2: the line's sums, and the line, in KSQL.
+--
+-- Three statements (see the README):
+--
+--   1. the points topic ('points', JSON values {"x":..,"y":..}, the point's
+--      id as the record key) declared as a source named points, with
+--      columns id (the key), x and y. Think about updates and tombstones:
+--      should a record with a key seen before add a row or replace one?
+--   2. CREATE TABLE line_sums AS SELECT ... : one row holding
+--      n (COUNT(*)), sx, sy, sxy and sxx (SUM of x, y, x*y, x*x) over every
+--      point.
+--   3. CREATE TABLE line AS SELECT ... FROM line_sums: the columns n,
+--      intercept and slope, with intercept and slope NULL while
+--      n*sxx - sx*sx = 0.
+--
+-- TODO(exercise 2): write them here.
