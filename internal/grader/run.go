@@ -211,10 +211,20 @@ func endedEarly(out *outcome, learner string) string {
 		}
 		return "timed out after " + limit + ": is something waiting forever (a channel nobody writes, a read without a deadline, a loop without a way out)?"
 	case strings.Contains(learner, "unexpected call to os.Exit(0) during test"):
-		msg = "your code called os.Exit(0), which ends the test process " + noPoints
+		msg := "your code called os.Exit(0), which ends the test process " + noPoints
+		if where := stackSummary(learner); where != "" {
+			msg += ":\n" + where
+		}
+		return msg
 	case strings.Contains(learner, "panic: "):
-		msg = "your code panicked " + noPoints
-		return msg + "\n" + panicLines(learner)
+		i := strings.Index(learner, "panic: ")
+		line, _, _ := strings.Cut(learner[i:], "\n")
+		line = strings.Replace(printable(line), " [recovered, repanicked]", "", 1)
+		msg := "your code panicked " + noPoints + ":\n" + line
+		if where := stackSummary(learner[i:]); where != "" {
+			msg += "\n" + where
+		}
+		return msg
 	case out.exitCode == -1:
 		msg = fmt.Sprintf("the test process was stopped (%s) %s", out.state, noPoints)
 	default:
@@ -226,11 +236,43 @@ func endedEarly(out *outcome, learner string) string {
 	return msg
 }
 
-// panicLines is the panic message and the first frames after it.
-func panicLines(s string) string {
-	i := strings.Index(s, "panic: ")
-	lines := strings.Split(printable(s[i:]), "\n")
-	return strings.Join(lines[:min(len(lines), 12)], "\n")
+// stackSummary picks, from the first goroutine trace in s, the frames of
+// the lab's own code and its tests (not the runtime's or the testing
+// package's), with paths from the lab folder on.
+func stackSummary(s string) string {
+	i := strings.Index(s, "\ngoroutine ")
+	if i < 0 {
+		return ""
+	}
+	lines := strings.Split(printable(s[i+1:]), "\n")
+	var out []string
+	for k := 1; k+1 < len(lines) && len(out) < 8; k += 2 {
+		fn, file := lines[k], strings.TrimSpace(lines[k+1])
+		if fn == "" || !strings.HasPrefix(lines[k+1], "\t") {
+			break // the end of this goroutine's trace
+		}
+		if strings.HasPrefix(fn, "created by ") || strings.HasPrefix(fn, "panic(") {
+			continue
+		}
+		if j := strings.Index(fn, "("); j > 0 {
+			fn = fn[:j]
+		}
+		if j := strings.LastIndex(fn, "/"); j >= 0 {
+			fn = fn[j+1:]
+		}
+		pkg, _, _ := strings.Cut(fn, ".")
+		if pkg == "testing" || pkg == "runtime" || pkg == "os" || pkg == "syscall" {
+			continue
+		}
+		if j := strings.Index(file, " +0x"); j >= 0 {
+			file = file[:j]
+		}
+		if j := strings.LastIndex(file, "/labs/"); j >= 0 {
+			file = file[j+1:]
+		}
+		out = append(out, "  "+fn+" at "+file)
+	}
+	return strings.Join(out, "\n")
 }
 
 // tailLines is the end of what the learner's code printed, fit to show.
