@@ -475,6 +475,10 @@ func TestLineSQL(t *testing.T) {
 		}
 	})
 
+	t.Run("on the ksqlDB server, a pull query answers with the line", func(t *testing.T) {
+		g8LineOnServer(t, inputs, live)
+	})
+
 	t.Run("no line while x does not vary", func(t *testing.T) {
 		got := rows(t, "LINE")
 		first := got[0]
@@ -489,6 +493,68 @@ func TestLineSQL(t *testing.T) {
 			t.Errorf("%s", labtest.Mismatch("LINE's second row, after p-1 = (1, 3) and p-2 = (2, 5.5)", "INTERCEPT 0.5, SLOPE 2.5", got[1], ""))
 		}
 	})
+}
+
+// TestLineSQL's last check runs line.sql on the ksqlDB server of the
+// environment, over a points topic, and asks it for the line with a pull
+// query, as a learner would.
+func g8LineOnServer(t *testing.T, inputs []g8Input, live []g8Pt) {
+	t.Helper()
+	k := labtest.NewKsql(t, []string{"POINTS", "LINE_SUMS", "LINE"}, []string{"points"})
+	k.CreateTopic("points", 1)
+	var recs []labtest.Record
+	for _, in := range inputs {
+		recs = append(recs, labtest.Record{Key: []byte(in.key), Value: in.value()})
+	}
+	k.Produce("points", recs...)
+	sc := k.Load("line.sql")
+	if sc.Empty {
+		t.Fatalf("line.sql holds no statement yet")
+	}
+	k.Run(sc)
+	if sc.Problem != "" {
+		t.Fatalf("%s", sc.Problem)
+	}
+	wantA, wantB := g8BatchLine(t, live)
+	const q = "SELECT n, intercept, slope FROM line;"
+	var last string
+	ok := labtest.Eventually(labtest.Budget(t, 90*time.Second), 250*time.Millisecond, func() bool {
+		res, err := k.Pull(q, 30*time.Second)
+		if err != nil {
+			last = fmt.Sprintf("an error: %v", err)
+			return false
+		}
+		if len(res.Rows) != 1 {
+			last = fmt.Sprintf("%d rows: %v", len(res.Rows), res.Rows)
+			return false
+		}
+		row := res.Rows[0]
+		last = fmt.Sprintf("%v", row)
+		n, okN := g8Num(row[0])
+		a, okA := g8Num(row[1])
+		b, okB := g8Num(row[2])
+		return okN && okA && okB && n == float64(len(live)) && g8Close(wantA, a, g8Tol) && g8Close(wantB, b, g8Tol)
+	})
+	if !ok {
+		t.Errorf("%s", labtest.Mismatch("the pull query "+q+" on the ksqlDB server, after line.sql ran over the same points",
+			fmt.Sprintf("one row [%d %.10g %.10g]", len(live), wantA, wantB), last,
+			"the embedded engine passed the other checks? Then look at the names: the table line, its columns n, intercept and slope"))
+	}
+}
+
+func g8Num(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
+	case int64:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	}
+	return 0, false
 }
 
 // ---------------------------------------------------------------------------
