@@ -38,13 +38,17 @@ func newDatagenCmd(app *App) *cobra.Command {
 	opts := &datagenOptions{}
 	cmd := &cobra.Command{
 		Use:   "datagen GENERATOR | datagen dataset NAME",
-		Short: "Produce a stream of test records (orders, pageviews, users, a data set) into a topic",
+		Short: "Produce a stream of test records (orders, pageviews, users, trades, points, a data set) into a topic",
 		Long: `Produce test records into a topic, like ksql-datagen's quickstarts.
 
 Generators (the record key in brackets):
   orders     [orderid]   {"ordertime","orderid","itemid","orderunits","address":{"city","state","zipcode"}}
   pageviews  [viewtime]  {"viewtime","userid","pageid"}
   users      [userid]    {"registertime","userid","regionid","gender"}
+  trades     [ts_id]     {"date","ts_id","weight","resp","feature_0".."feature_4"}
+             (the schema of the Jane Street market data; 100 trades a day)
+  points     [point id]  {"x","y"} around y = 3 + 0.5x; about 10% of records
+             update a live point and 5% delete one (a null value)
 
   dataset NAME (or dataset:NAME) [row index]  replays a shipped data set once,
              one record per row in file order (--shuffle: in an order drawn
@@ -58,6 +62,8 @@ same records (apart from their timestamps). The topic is created when missing.
   mlops-lab datagen orders --rate 5
   mlops-lab datagen pageviews --topic clicks --rate 100 --count 1000 --partitions 3
   mlops-lab datagen users --count 50 --seed 7
+  mlops-lab datagen trades --rate 200
+  mlops-lab datagen points --count 5000 --print
   mlops-lab datagen dataset iris --rate 20
   mlops-lab datagen dataset heart_sample --topic heart --print --count 15`,
 		Args: datagenArgs,
