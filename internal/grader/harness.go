@@ -52,6 +52,7 @@ package {{.Package}}
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
 	"syscall"
@@ -90,7 +91,9 @@ func TestMain(m *testing.M) {
 	mlopsLabRun = "run" + hex.EncodeToString(b[:])
 	// The testing package writes its framing to os.Stdout as it is when
 	// m.Run starts; TestMLOpsLabGrade hands the real one back before any
-	// learner code runs in a test.
+	// learner code runs in a test. Flags are parsed first, to keep that
+	// moment short.
+	flag.Parse()
 	mlopsLabStdout, mlopsLabStderr = os.Stdout, os.Stderr
 	os.Stdout = framework
 	code := m.Run()

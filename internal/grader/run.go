@@ -28,7 +28,7 @@ const (
 	// frameworkLimit bounds the framework's own stream (the test events);
 	// a grading test's log never comes near it, and a stream cut short
 	// earns nothing.
-	frameworkLimit = 16 << 20
+	frameworkLimit = 4 << 20
 	// drainDelay is how long, after the test process ended, the grader waits
 	// for the streams it reads to close (something the learner started may
 	// hold them) before it gives up on them.
@@ -186,16 +186,37 @@ func judge(result *TestResult, out *outcome, ex labs.Exercise, timeout time.Dura
 		result.Message = "the test's own output was too long or cut short, so its result could not be read: no points"
 		return
 	}
-	exec, err := testjson.ScanTestOutput(testjson.ScanConfig{Stdout: bytes.NewReader(out.events), IgnoreNonJSONOutputLines: true})
+	prefix := wrapperTest + "/" + m[1] + "/"
+	exec, err := testjson.ScanTestOutput(testjson.ScanConfig{Stdout: bytes.NewReader(runEvents(out.events, prefix)), IgnoreNonJSONOutputLines: true})
 	if err != nil {
 		result.Status = StatusError
 		result.Message = fmt.Sprintf("could not read the test output: %v", err)
 		return
 	}
-	score(result, exec, ex, wrapperTest+"/"+m[1]+"/")
+	score(result, exec, ex, prefix)
 	if result.Status != StatusPass && result.Message == "" {
 		result.Message = tailLines(learner, 20)
 	}
+}
+
+// runEvents keeps the events of the tests under prefix: the only ones that
+// count, and, when the learner's code sprayed the framework's stream for a
+// moment before the run began, far fewer lines to read.
+func runEvents(events []byte, prefix string) []byte {
+	key := []byte(`"Test":"` + prefix)
+	var kept []byte
+	for len(events) > 0 {
+		line := events
+		if i := bytes.IndexByte(events, '\n'); i >= 0 {
+			line, events = events[:i+1], events[i+1:]
+		} else {
+			events = nil
+		}
+		if bytes.Contains(line, key) {
+			kept = append(kept, line...)
+		}
+	}
+	return kept
 }
 
 // endedEarly explains a run without a completion record.
@@ -292,7 +313,7 @@ func score(result *TestResult, exec *testjson.Execution, ex labs.Exercise, prefi
 	pkg := exec.Package(packageName)
 	if pkg == nil {
 		result.Status = StatusError
-		result.Message = "the test program printed nothing: it may have crashed before the test started"
+		result.Message = fmt.Sprintf("the grading test %s did not run", ex.Test)
 		return
 	}
 	var rootPassed, rootFailed bool
