@@ -761,7 +761,7 @@ func TestForgetOnStream(t *testing.T) {
 		if p := run1.Problem(int64(len(batch1))); p != "" {
 			t.Fatalf("%s", p)
 		}
-		g8CheckSkipped(t, sent1, badAt, run1.Skipped, points)
+		g8CheckSkipped(t, g8WhereInputs(sent1), badAt, run1.Skipped, points)
 		if run1.Stats.Processed-run1.Stats.Skipped < int64(len(batch1)-len(badAt)) || outputs1 == 0 {
 			t.Errorf("only %d of %d good records were applied", run1.Stats.Processed-run1.Stats.Skipped, len(batch1)-len(badAt))
 		}
@@ -820,6 +820,22 @@ func TestForgetOnStream(t *testing.T) {
 	})
 }
 
+func g8WhereInputs(sent []g8Sent) []g8Where {
+	out := make([]g8Where, len(sent))
+	for i, x := range sent {
+		out[i] = g8Where{x.partition, x.offset, x.in.String()}
+	}
+	return out
+}
+
+func g8WhereRows(sent []g8RowSent) []g8Where {
+	out := make([]g8Where, len(sent))
+	for i, x := range sent {
+		out[i] = g8Where{x.partition, x.offset, x.what}
+	}
+	return out
+}
+
 func g8IsOld(sent []g8Sent, s stream.Skipped) bool {
 	for _, x := range sent {
 		if x.partition == s.Partition && x.offset == s.Offset {
@@ -839,18 +855,17 @@ func g8FmtUpdate(u LineUpdate) string {
 	return fmt.Sprintf("n %d, intercept %s, slope %s", u.N, f(u.Intercept), f(u.Slope))
 }
 
+// g8Where is where a record sent landed, and what it was.
+type g8Where struct {
+	partition int32
+	offset    int64
+	what      string
+}
+
 // g8CheckSkipped compares the records skipped with the bad ones sent.
-func g8CheckSkipped[T any](t *testing.T, sent []T, badAt map[int]string, skipped []stream.Skipped, topic string) {
+func g8CheckSkipped(t *testing.T, sent []g8Where, badAt map[int]string, skipped []stream.Skipped, topic string) {
 	t.Helper()
-	where := func(i int) (int32, int64, string) {
-		switch s := any(sent[i]).(type) {
-		case g8Sent:
-			return s.partition, s.offset, s.in.String()
-		case g8RowSent:
-			return s.partition, s.offset, s.what
-		}
-		return -1, -1, ""
-	}
+	where := func(i int) (int32, int64, string) { return sent[i].partition, sent[i].offset, sent[i].what }
 	got := map[string]bool{}
 	for _, s := range skipped {
 		got[fmt.Sprintf("%s/%d/%d", s.Topic, s.Partition, s.Offset)] = true
@@ -1196,7 +1211,7 @@ func TestPrequentialSGD(t *testing.T) {
 		if e.Score.Seen != len(want) {
 			t.Errorf("Score has seen %d rows, want %d: every good row is scored once", e.Score.Seen, len(want))
 		}
-		g8CheckSkipped(t, sent, badWhy, run.Skipped, rowsTopic)
+		g8CheckSkipped(t, g8WhereRows(sent), badWhy, run.Skipped, rowsTopic)
 	})
 
 	t.Run("the batch model of lab 6 as the yardstick", func(t *testing.T) {
@@ -1415,7 +1430,7 @@ func TestLSHStream(t *testing.T) {
 		if rep.Queries == 0 {
 			t.Fatalf("no image was classified")
 		}
-		g8CheckSkipped(t, sent, badWhy, run.Skipped, imagesTopic)
+		g8CheckSkipped(t, g8WhereRows(sent), badWhy, run.Skipped, imagesTopic)
 		for _, sk := range run.Skipped {
 			if string(sk.Key) == "123456" && !errors.Is(sk.Err, mlkit.ErrUnknownKey) {
 				t.Errorf("the tombstone for image 123456 (never seen) was skipped with %q; want an error wrapping mlkit.ErrUnknownKey (Examples.Delete returns one)", sk.Err)
