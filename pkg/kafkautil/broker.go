@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -27,6 +28,11 @@ type BrokerOptions struct {
 	DefaultPartitions int
 	// Topics are created at start with DefaultPartitions partitions.
 	Topics []string
+	// GroupMinSessionTimeout is the shortest consumer-group session the
+	// broker accepts (Kafka's group.min.session.timeout.ms); 6 s, Kafka's
+	// default, when zero. Crash tests lower it so that a killed member's
+	// partitions move on quickly.
+	GroupMinSessionTimeout time.Duration
 }
 
 // Broker is a single-node Kafka broker running in this process. It speaks the
@@ -81,6 +87,9 @@ func StartBroker(ctx context.Context, opts BrokerOptions) (*Broker, error) {
 	}
 	if opts.DataDir != "" {
 		kopts = append(kopts, kfake.DataDir(opts.DataDir))
+	}
+	if opts.GroupMinSessionTimeout > 0 {
+		kopts = append(kopts, kfake.GroupMinSessionTimeout(opts.GroupMinSessionTimeout))
 	}
 	if len(opts.Topics) > 0 {
 		kopts = append(kopts, kfake.SeedTopics(int32(partitions), opts.Topics...))

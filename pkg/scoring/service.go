@@ -158,8 +158,10 @@ type Config struct {
 	OnDeploy func(*Deployed)
 	// Now stamps scored_at; time.Now when nil.
 	Now func() time.Time
-	// BatchSize is the stream helper's batch size (500 when zero).
-	BatchSize int
+	// BatchSize is the stream helper's batch size (500 when zero), and
+	// SessionTimeout its consumer group's (see stream.Config).
+	BatchSize      int
+	SessionTimeout time.Duration
 }
 
 // Stats are a running service's counters.
@@ -204,14 +206,15 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{cfg: cfg, byVersion: map[int]int64{}}
 	s.watcher = &Watcher{Bootstrap: cfg.Bootstrap, Topic: cfg.Models, Name: name, OnReject: cfg.OnReject, OnDeploy: cfg.OnDeploy}
 	proc, err := stream.New(stream.Config{
-		Bootstrap: cfg.Bootstrap,
-		Group:     cfg.Group,
-		Inputs:    []string{cfg.Input},
-		Output:    cfg.Output,
-		Transform: s.transform,
-		OnSkip:    cfg.OnSkip,
-		ClientID:  "mlops-lab-scoring",
-		BatchSize: cfg.BatchSize,
+		Bootstrap:      cfg.Bootstrap,
+		Group:          cfg.Group,
+		Inputs:         []string{cfg.Input},
+		Output:         cfg.Output,
+		Transform:      s.transform,
+		OnSkip:         cfg.OnSkip,
+		ClientID:       "mlops-lab-scoring",
+		BatchSize:      cfg.BatchSize,
+		SessionTimeout: cfg.SessionTimeout,
 	})
 	if err != nil {
 		return nil, err
