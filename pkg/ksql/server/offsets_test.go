@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
+
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
 )
@@ -41,7 +43,7 @@ func TestLatestQueryRestart(t *testing.T) {
 	s.produce(t, "lsrc", "a", `{"V":100}`) // before the queries: never read
 	s.exec(t, `CREATE STREAM lcopy AS SELECT id, v FROM lsrc;
 		CREATE TABLE ltotals AS SELECT id, SUM(v) AS total FROM lsrc GROUP BY id;`)
-	time.Sleep(300 * time.Millisecond) // let the start offsets be committed
+	waitStartCommitted(t, s.broker.Addr(), "lsrc", 2)
 	s.stop()
 
 	s = start(t, dir)
@@ -54,7 +56,7 @@ func TestLatestQueryRestart(t *testing.T) {
 	if got := s.consumeAll(t, "LTOTALS", 1); fmt.Sprint(got) != `[{"TOTAL":1}]` {
 		t.Errorf("LTOTALS = %v", got)
 	}
-	time.Sleep(300 * time.Millisecond)
+	waitStartCommitted(t, s.broker.Addr(), "lsrc", 2)
 	s.stop()
 
 	s = start(t, dir)
@@ -86,7 +88,7 @@ func TestLatestQueryResumesAfterDowntime(t *testing.T) {
 		CREATE STREAM dcopy AS SELECT id, v FROM dsrc;`, nil); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // let the start offsets be committed
+	waitStartCommitted(t, b.Addr(), "dsrc", 1)
 	rt.Close()
 	s.produce(t, "dsrc", "a", `{"V":1}`) // while no engine runs
 	rt, err = kafka.Open(ctx, kafka.Options{Bootstrap: b.Addr(), Logf: t.Logf})
@@ -97,4 +99,50 @@ func TestLatestQueryResumesAfterDowntime(t *testing.T) {
 	if got := s.consumeAll(t, "DCOPY", 1); fmt.Sprint(got) != `[{"V":1}]` {
 		t.Errorf("DCOPY = %v", got)
 	}
+}
+
+// waitStartCommitted waits until n persistent queries have committed an
+// offset at the end of every partition of topic (for a query at
+// "latest" that has read nothing: its start), so stopping the engine
+// then loses nothing.
+func waitStartCommitted(t *testing.T, bootstrap, topic string, n int) {
+	t.Helper()
+	client, err := sarama.NewClient([]string{bootstrap}, kafkautil.NewConfig("test-commits"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	admin, err := sarama.NewClusterAdminFromClient(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state string
+	deadline := time.Now().Add(waitLimit)
+	for time.Now().Before(deadline) {
+		ends, err := endOffsets(client, map[string]bool{topic: true})
+		if err != nil {
+			state = err.Error()
+		} else if commits, err := queryCommits(admin); err != nil {
+			state = err.Error()
+		} else {
+			at := 0
+			for _, byTopic := range commits {
+				ok := len(ends[topic]) > 0
+				for p, end := range ends[topic] {
+					if off, has := byTopic[topic][p]; !has || off < end {
+						ok = false
+					}
+				}
+				if ok {
+					at++
+				}
+			}
+			if at >= n {
+				return
+			}
+			state = fmt.Sprintf("%d of %d queries committed the end of %s %v", at, n, topic, ends[topic])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("start offsets not committed within %v: %s", waitLimit, state)
 }

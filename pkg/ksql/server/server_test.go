@@ -91,8 +91,11 @@ func (s *stack) produce(t *testing.T, topic string, kvs ...string) {
 	}
 }
 
-// consumeN reads n records of topic from the beginning, failing after
-// the timeout; it then waits a little and reports any extra records.
+// consumeAll reads n records of topic from the beginning, failing after
+// a generous deadline; then, once every persistent query has committed
+// the end of its input (ksqlDB commits only after writing the output of
+// what it processed), it reads the rest of topic up to its end offset,
+// so extra records show up without waiting for a quiet period.
 func (s *stack) consumeAll(t *testing.T, topic string, n int) []string {
 	t.Helper()
 	c, err := sarama.NewConsumer([]string{s.broker.Addr()}, kafkautil.NewConfig("test-reader"))
@@ -106,24 +109,160 @@ func (s *stack) consumeAll(t *testing.T, topic string, n int) []string {
 	}
 	defer pc.Close()
 	var out []string
-	deadline := time.After(15 * time.Second)
+	last := int64(-1)
+	deadline := time.After(waitLimit)
 	for len(out) < n {
 		select {
 		case m := <-pc.Messages():
 			out = append(out, string(m.Value))
+			last = m.Offset
 		case <-deadline:
 			t.Fatalf("topic %s: got %d records %q, want %d", topic, len(out), out, n)
 		}
 	}
-	extra := time.After(500 * time.Millisecond)
-	for {
+	end := s.settledEnd(t, topic)
+	for last+1 < end {
 		select {
 		case m := <-pc.Messages():
 			out = append(out, string(m.Value))
-		case <-extra:
-			return out
+			last = m.Offset
+		case <-deadline:
+			t.Fatalf("topic %s: got records %q up to offset %d, want up to its end %d", topic, out, last, end)
 		}
 	}
+	return out
+}
+
+// waitLimit bounds every wait of these tests: generous, as a loaded
+// machine may be slow; a test that passes never waits that long.
+const waitLimit = 60 * time.Second
+
+// queryGroupPrefix starts the consumer group of every persistent query.
+const queryGroupPrefix = "_confluent-ksql-"
+
+// endOffsets returns the end offset of every partition of topics; a
+// topic that no longer exists (dropped, its group's commits left over)
+// has none.
+func endOffsets(client sarama.Client, topics map[string]bool) (map[string]map[int32]int64, error) {
+	exist, err := client.Topics()
+	if err != nil {
+		return nil, err
+	}
+	ends := map[string]map[int32]int64{}
+	for _, topic := range exist {
+		if !topics[topic] {
+			continue
+		}
+		parts, err := client.Partitions(topic)
+		if err != nil {
+			return nil, err
+		}
+		ends[topic] = map[int32]int64{}
+		for _, p := range parts {
+			if ends[topic][p], err = client.GetOffset(topic, p, sarama.OffsetNewest); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ends, nil
+}
+
+// queryCommits returns the committed offsets of every persistent query's
+// consumer group: group -> topic -> partition -> offset.
+func queryCommits(admin sarama.ClusterAdmin) (map[string]map[string]map[int32]int64, error) {
+	groups, err := admin.ListConsumerGroups()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]map[int32]int64{}
+	for g := range groups {
+		if !strings.HasPrefix(g, queryGroupPrefix) {
+			continue
+		}
+		resp, err := admin.ListConsumerGroupOffsets(g, nil)
+		if err != nil {
+			return nil, err
+		}
+		out[g] = map[string]map[int32]int64{}
+		for topic, blocks := range resp.Blocks {
+			for p, b := range blocks {
+				if b.Err == sarama.ErrNoError && b.Offset >= 0 {
+					if out[g][topic] == nil {
+						out[g][topic] = map[int32]int64{}
+					}
+					out[g][topic][p] = b.Offset
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// settledEnd waits until every persistent query has committed the end
+// of each topic it reads, twice with the same ends (a query may feed
+// another), and returns topic's end offset then: no query has anything
+// left to write to it. A test here runs on its own broker, so every
+// query group is one of its running queries.
+func (s *stack) settledEnd(t *testing.T, topic string) int64 {
+	t.Helper()
+	client, err := sarama.NewClient([]string{s.broker.Addr()}, kafkautil.NewConfig("test-settle"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	admin, err := sarama.NewClusterAdminFromClient(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prev map[string]map[int32]int64
+	var lag string
+	deadline := time.Now().Add(waitLimit)
+	for time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		commits, err := queryCommits(admin)
+		if err != nil {
+			lag = err.Error()
+			continue
+		}
+		topics := map[string]bool{topic: true}
+		for _, byTopic := range commits {
+			for tp := range byTopic {
+				topics[tp] = true
+			}
+		}
+		if err := client.RefreshMetadata(); err != nil {
+			lag = err.Error()
+			continue
+		}
+		ends, err := endOffsets(client, topics)
+		if err != nil {
+			lag = err.Error()
+			continue
+		}
+		lag = ""
+		for g, byTopic := range commits {
+			for tp, parts := range byTopic {
+				for p, off := range parts {
+					if end, ok := ends[tp][p]; ok && off < end {
+						lag = fmt.Sprintf("query group %s at offset %d of %s[%d], end %d", g, off, tp, p, end)
+					}
+				}
+			}
+		}
+		if _, ok := ends[topic][0]; !ok {
+			lag = "no such topic"
+		}
+		if lag == "" && fmt.Sprint(ends) == fmt.Sprint(prev) {
+			return ends[topic][0]
+		}
+		if lag == "" {
+			prev = ends
+		} else {
+			prev = nil
+		}
+	}
+	t.Fatalf("topic %s: the queries did not settle within %v: %s", topic, waitLimit, lag)
+	return 0
 }
 
 func nextRow(t *testing.T, rows *client.Rows) []any {
