@@ -13,13 +13,15 @@
 // TestLive/line uses the same group every time, so the next run continues
 // where this one stopped; sgd and lsh start from the beginning each time
 // (their models live in memory only). The broker is MLOPS_LAB_BOOTSTRAP
-// when set, otherwise localhost:9092.
+// when set, otherwise the one `mlops-lab start` recorded in the
+// workspace's .mlops-lab/env.json, otherwise localhost:9092.
 package lab08
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -29,10 +31,43 @@ import (
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
 )
 
+// liveBootstrap finds the broker of the running environment, and says
+// where it found it. `mlops-lab start` picks a free port when 9092 is
+// taken and records it in .mlops-lab/env.json at the workspace's root,
+// so that file is looked for from this folder upwards.
+func liveBootstrap() (addr, from string) {
+	if addr := os.Getenv("MLOPS_LAB_BOOTSTRAP"); addr != "" {
+		return addr, "MLOPS_LAB_BOOTSTRAP"
+	}
+	dir, err := os.Getwd()
+	for err == nil {
+		path := filepath.Join(dir, ".mlops-lab", "env.json")
+		if data, err := os.ReadFile(path); err == nil {
+			var rec struct {
+				Bootstrap string `json:"bootstrap"`
+				Lab       string `json:"lab"`
+			}
+			if json.Unmarshal(data, &rec) == nil && rec.Bootstrap != "" {
+				return rec.Bootstrap, fmt.Sprintf("%s, written by `mlops-lab start %s`", path, rec.Lab)
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return "localhost:9092", "the default: no MLOPS_LAB_BOOTSTRAP, no .mlops-lab/env.json"
+}
+
 func TestLive(t *testing.T) {
-	bootstrap := os.Getenv("MLOPS_LAB_BOOTSTRAP")
-	if bootstrap == "" {
-		bootstrap = "localhost:9092"
+	bootstrap, from := liveBootstrap()
+	// A broker that is not there would only show as a stream that never
+	// moves: say so at once instead.
+	if c, err := net.DialTimeout("tcp", bootstrap, 3*time.Second); err != nil {
+		t.Fatalf("no Kafka broker answers at %s (from %s): start the lab first, `mlops-lab start lab8` in another terminal, or set MLOPS_LAB_BOOTSTRAP", bootstrap, from)
+	} else {
+		c.Close()
 	}
 	report := func(s stream.Skipped) { fmt.Printf("skipped %s\n", s) }
 	run := func(t *testing.T, cfg stream.Config, every func()) {
@@ -43,7 +78,7 @@ func TestLive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Printf("running against %s until Ctrl+C\n", bootstrap)
+		fmt.Printf("running against %s (from %s) until Ctrl+C\n", bootstrap, from)
 		go func() {
 			for ctx.Err() == nil {
 				select {
