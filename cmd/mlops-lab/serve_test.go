@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"strconv"
 	"strings"
@@ -45,26 +46,48 @@ func runServeCmd(ctx context.Context, out, errOut *serveBuffer, args ...string) 
 	return cmd.ExecuteContext(ctx)
 }
 
+// stopLimit bounds every wait of these tests for serve to get ready or
+// to stop: generous, as a loaded machine may be slow; the tests check
+// that it happens, not how fast.
+const stopLimit = 60 * time.Second
+
 // waitKafkaLine waits for serve's "kafka: HOST:PORT" line.
 func waitKafkaLine(t *testing.T, out *serveBuffer, done <-chan error) string {
 	t.Helper()
-	deadline := time.After(10 * time.Second)
+	addr, err := kafkaLineOrEnd(t, out, done)
+	if err != nil {
+		t.Fatalf("serve ended before it was ready: %v", err)
+	}
+	return addr
+}
+
+// kafkaLineOrEnd waits for serve's "kafka: HOST:PORT" line, or returns
+// the error serve ended with before printing it.
+func kafkaLineOrEnd(t *testing.T, out *serveBuffer, done <-chan error) (string, error) {
+	t.Helper()
+	deadline := time.After(stopLimit)
 	for {
 		for _, line := range strings.Split(out.String(), "\n") {
 			if addr, ok := strings.CutPrefix(line, "kafka: "); ok {
-				return addr
+				return addr, nil
 			}
 		}
 		select {
 		case err := <-done:
-			t.Fatalf("serve ended before it was ready: %v", err)
+			if err == nil {
+				err = errors.New("no error")
+			}
+			return "", err
 		case <-deadline:
-			t.Fatalf("serve printed no kafka line; output %q", out.String())
+			t.Fatalf("serve printed no kafka line within %v; output %q", stopLimit, out.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
 
+// freeTestPort returns a port that was free a moment ago; another
+// process may take it before serve binds it, so its user retries on
+// "already in use".
 func freeTestPort(t *testing.T) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -109,7 +132,7 @@ func TestServeRunsUntilCancelled(t *testing.T) {
 		if string(m.Value) != "hello" {
 			t.Errorf("consumed %q; want hello", m.Value)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(stopLimit):
 		t.Error("no message consumed")
 	}
 	pc.Close()
@@ -121,7 +144,7 @@ func TestServeRunsUntilCancelled(t *testing.T) {
 		if err != nil {
 			t.Errorf("serve ended with %v; want a clean exit", err)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(stopLimit):
 		t.Fatal("serve did not stop when its context was cancelled")
 	}
 }
@@ -129,15 +152,32 @@ func TestServeRunsUntilCancelled(t *testing.T) {
 func TestServeAdvertises(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	port := strconv.Itoa(freeTestPort(t))
-	advertise := "localhost:" + port
-	var out, errOut serveBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- runServeCmd(ctx, &out, &errOut, "--kafka-listen", "127.0.0.1:"+port, "--kafka-advertise", advertise)
-	}()
-	if addr := waitKafkaLine(t, &out, done); addr != advertise {
-		t.Errorf("kafka line %q; want the advertised %q", addr, advertise)
+	// The advertised port must be the one listened on, so serve gets a
+	// fixed port: picked free, and picked again if something took it
+	// before serve bound it.
+	var (
+		port, advertise string
+		out, errOut     serveBuffer
+		done            = make(chan error, 1)
+	)
+	for attempt := 1; ; attempt++ {
+		port = strconv.Itoa(freeTestPort(t))
+		advertise = "localhost:" + port
+		out, errOut = serveBuffer{}, serveBuffer{}
+		go func() {
+			done <- runServeCmd(ctx, &out, &errOut, "--kafka-listen", "127.0.0.1:"+port, "--kafka-advertise", advertise)
+		}()
+		addr, err := kafkaLineOrEnd(t, &out, done)
+		if err != nil && strings.Contains(err.Error(), "already in use") && attempt < 10 {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("serve ended before it was ready: %v", err)
+		}
+		if addr != advertise {
+			t.Errorf("kafka line %q; want the advertised %q", addr, advertise)
+		}
+		break
 	}
 	client, err := sarama.NewClient([]string{"127.0.0.1:" + port}, kafkautil.NewConfig("serve-test"))
 	if err != nil {
@@ -148,8 +188,13 @@ func TestServeAdvertises(t *testing.T) {
 		t.Errorf("metadata gives %d brokers, first %v; want %s", len(brokers), brokers, advertise)
 	}
 	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("serve: %v", err)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(stopLimit):
+		t.Fatal("serve did not stop when its context was cancelled")
 	}
 }
 
