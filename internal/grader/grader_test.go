@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -218,5 +220,41 @@ func TestReportFormats(t *testing.T) {
 	}
 	if !strings.Contains(x.String(), "points: 2.50/10") {
 		t.Errorf("JUnit lacks the points of the failing exercise:\n%s", x.String())
+	}
+}
+
+// TestSlowConverterStillScores: a converter slower than the streams'
+// drain delay (as on a loaded machine) still gets to convert a stream
+// the grader has read whole, so a correct solution keeps its points.
+func TestSlowConverterStillScores(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a slow converter")
+	}
+	goTool, err := exec.LookPath("go")
+	must(t, err)
+	real, err := test2jsonCommand(context.Background(), goTool)
+	must(t, err)
+	quoted := make([]string, len(real))
+	for i, a := range real {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	slow := filepath.Join(t.TempDir(), "slow-test2json")
+	script := fmt.Sprintf("#!/bin/sh\nsleep %d\nexec %s \"$@\"\n", int(2*drainDelay/time.Second), strings.Join(quoted, " "))
+	must(t, os.WriteFile(slow, []byte(script), 0o755))
+	old, had := test2jsonPaths.Load(goTool)
+	test2jsonPaths.Store(goTool, slow)
+	t.Cleanup(func() {
+		if had {
+			test2jsonPaths.Store(goTool, old)
+		} else {
+			test2jsonPaths.Delete(goTool)
+		}
+	})
+
+	ws, cat, lab := fakeCourse(t, fakeStarter)
+	results, err := GradeLab(context.Background(), Options{Workspace: ws, Catalogue: cat, Solution: true, Exercise: "add", Timeout: 60 * time.Second}, lab)
+	must(t, err)
+	if len(results) != 1 || results[0].Status != StatusPass || results[0].Score != 10 {
+		t.Fatalf("a correct solution with a slow converter: want add passed for 10 points, got %+v", results)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gotest.tools/gotestsum/testjson"
@@ -33,6 +34,11 @@ const (
 	// for the streams it reads to close (something the learner started may
 	// hold them) before it gives up on them.
 	drainDelay = 5 * time.Second
+	// convertDelay is how long test2json may take to convert a framework
+	// stream the grader has read whole: bounded work (at most
+	// frameworkLimit bytes), but a loaded machine may be slow at it, and a
+	// conversion cut short earns nothing.
+	convertDelay = 60 * time.Second
 )
 
 // runner holds what every exercise's run of one compiled lab shares.
@@ -90,14 +96,25 @@ func (r *runner) run(ctx context.Context, ex labs.Exercise) (*outcome, error) {
 	defer recR.Close()
 	defer recW.Close()
 
+	// The grader reads the framework's stream itself and feeds test2json
+	// from memory: the stream's end (every writer gone) is then seen as
+	// soon as it comes, however slowly test2json converts.
 	events := &limitedBuffer{limit: frameworkLimit}
+	convIn, err := newSpoolPipe(frameworkLimit)
+	if err != nil {
+		frameR.Close()
+		return nil, err
+	}
 	conv := exec.Command(r.test2json[0], append(r.test2json[1:], "-t", "-p", packageName)...)
-	conv.Stdin, conv.Stdout, conv.Stderr = frameR, events, io.Discard
+	conv.Stdin, conv.Stdout, conv.Stderr = convIn.r, events, io.Discard
 	if err := conv.Start(); err != nil {
 		frameR.Close()
+		convIn.r.Close()
+		convIn.w.Close()
 		return nil, fmt.Errorf("could not start test2json: %v", err)
 	}
-	frameR.Close()
+	convIn.r.Close()
+	frame := convIn.feed(frameR)
 	convDone := make(chan error, 1)
 	go func() { convDone <- conv.Wait() }()
 
@@ -120,6 +137,7 @@ func (r *runner) run(ctx context.Context, ex labs.Exercise) (*outcome, error) {
 	cmd.WaitDelay = drainDelay
 	ownProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
+		frameR.Close()
 		conv.Process.Kill()
 		<-convDone
 		return nil, fmt.Errorf("could not start the test program: %v", err)
@@ -151,16 +169,113 @@ func (r *runner) run(ctx context.Context, ex labs.Exercise) (*outcome, error) {
 		recR.Close() // unblocks the reader; what it read so far is not a record
 		<-recDone
 	}
+	// The framework's stream must end (its writers are gone) within
+	// drainDelay, like the record's; then test2json gets what it needs to
+	// convert it, except when the grader itself is being stopped.
 	select {
-	case err := <-convDone:
-		out.converted = err == nil
+	case <-frame.ended:
+		select {
+		case err := <-convDone:
+			out.converted = err == nil && !frame.overflowed()
+		case <-time.After(convertDelay):
+			conv.Process.Kill()
+			<-convDone
+		case <-ctx.Done():
+			conv.Process.Kill()
+			<-convDone
+		}
 	case <-time.After(time.Until(drained)):
+		frameR.Close() // unblocks the reader; a stream cut short earns nothing
 		conv.Process.Kill()
 		<-convDone
 	}
 	out.events = events.Bytes()
-	out.overflow = events.Overflowed()
+	out.overflow = events.Overflowed() || frame.overflowed()
 	return out, nil
+}
+
+// spoolPipe feeds a pipe (a converter's standard input) from a stream
+// read as fast as it comes: what the pipe's reader has not taken yet
+// waits in memory, up to limit bytes in all (beyond that the stream is
+// drained but dropped, and marked overflowed).
+type spoolPipe struct {
+	r, w  *os.File
+	limit int
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	pending  []byte
+	total    int
+	overflow bool
+	eof      bool
+	ended    chan struct{} // closed when the source stream ended
+}
+
+func newSpoolPipe(limit int) (*spoolPipe, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	p := &spoolPipe{r: r, w: w, limit: limit, ended: make(chan struct{})}
+	p.cond = sync.NewCond(&p.mu)
+	return p, nil
+}
+
+// feed reads src until it ends (or is closed), and writes what it read
+// to the pipe, closing it after the last byte; it returns at once.
+func (p *spoolPipe) feed(src *os.File) *spoolPipe {
+	go func() {
+		defer close(p.ended)
+		defer src.Close()
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			p.mu.Lock()
+			if n > 0 {
+				if p.total+n > p.limit {
+					p.overflow = true
+				} else {
+					p.pending = append(p.pending, buf[:n]...)
+				}
+				p.total += n
+			}
+			if err != nil {
+				p.eof = true
+			}
+			p.cond.Broadcast()
+			p.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		defer p.w.Close()
+		for {
+			p.mu.Lock()
+			for len(p.pending) == 0 && !p.eof {
+				p.cond.Wait()
+			}
+			chunk, done := p.pending, p.eof
+			p.pending = nil
+			p.mu.Unlock()
+			if len(chunk) > 0 {
+				if _, err := p.w.Write(chunk); err != nil {
+					return // the converter is gone
+				}
+			}
+			if done && len(chunk) == 0 {
+				return
+			}
+		}
+	}()
+	return p
+}
+
+func (p *spoolPipe) overflowed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.overflow
 }
 
 // judge scores a run. Points count only when the run finished normally:
