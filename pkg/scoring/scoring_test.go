@@ -528,3 +528,25 @@ func waitFor(t testing.TB, cond func() bool, what string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestScoreJSON checks the hand-written JSON against encoding/json.
+func TestScoreJSON(t *testing.T) {
+	p := 0.25
+	for _, s := range []scoring.Score{
+		{Key: `a"b\c`, Prediction: 1, Probability: &p, Model: "m", ModelVersion: 3, ScoredAt: "2026-12-06T08:00:00.123Z"},
+		{Key: "ключ", Prediction: -1.5e-7, Model: "r", ModelVersion: 1, ScoredAt: "2026-12-06T08:00:00Z"},
+		{Key: "\x00\x1f\xff<\u2028>", Prediction: 123456789.125, Model: "x\ty", ModelVersion: 10},
+	} {
+		var want, got any
+		std, _ := json.Marshal(s)
+		if err := json.Unmarshal(std, &want); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(s.AppendJSON(nil), &got); err != nil {
+			t.Fatalf("%s: %v", s.AppendJSON(nil), err)
+		}
+		if fmt.Sprint(want) != fmt.Sprint(got) {
+			t.Errorf("AppendJSON %s, encoding/json %s", s.AppendJSON(nil), std)
+		}
+	}
+}

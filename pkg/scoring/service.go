@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
 )
@@ -21,6 +22,49 @@ type Score struct {
 	Model        string   `json:"model"`
 	ModelVersion int      `json:"model_version"`
 	ScoredAt     string   `json:"scored_at"`
+}
+
+// AppendJSON appends the score as JSON, as json.Marshal writes it but
+// without reflection: the service writes one per input record.
+func (s Score) AppendJSON(b []byte) []byte {
+	b = append(b, `{"key":`...)
+	b = appendJSONString(b, s.Key)
+	b = append(b, `,"prediction":`...)
+	b = appendJSONFloat(b, s.Prediction)
+	if s.Probability != nil {
+		b = append(b, `,"probability":`...)
+		b = appendJSONFloat(b, *s.Probability)
+	}
+	b = append(b, `,"model":`...)
+	b = appendJSONString(b, s.Model)
+	b = append(b, `,"model_version":`...)
+	b = strconv.AppendInt(b, int64(s.ModelVersion), 10)
+	b = append(b, `,"scored_at":"`...)
+	b = append(b, s.ScoredAt...)
+	return append(b, `"}`...)
+}
+
+// appendJSONString writes a JSON string: quotes, backslashes and control
+// characters escaped, invalid UTF-8 replaced by U+FFFD, as encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return append(b, '"')
+}
+
+// appendJSONFloat writes a finite float the shortest way that reads back.
+func appendJSONFloat(b []byte, f float64) []byte {
+	return strconv.AppendFloat(b, f, 'g', -1, 64)
 }
 
 // ScoreRecord scores one JSON feature record with a deployed model: it
@@ -231,10 +275,7 @@ func (s *Service) transform(in stream.Record) ([]stream.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := json.Marshal(score)
-	if err != nil {
-		return nil, err
-	}
+	out := score.AppendJSON(make([]byte, 0, 160))
 	s.mu.Lock()
 	s.byVersion[score.ModelVersion]++
 	s.mu.Unlock()
