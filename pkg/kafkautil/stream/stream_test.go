@@ -23,7 +23,7 @@ import (
 
 func startBroker(t testing.TB) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	b, err := kafkautil.StartBroker(ctx, kafkautil.BrokerOptions{})
 	if err != nil {
@@ -35,7 +35,7 @@ func startBroker(t testing.TB) string {
 
 func createTopics(t testing.TB, bootstrap string, specs ...kafkautil.TopicSpec) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := kafkautil.EnsureTopics(ctx, bootstrap, specs); err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func produce(t testing.TB, bootstrap string, records ...Record) {
 
 func readAll(t testing.TB, bootstrap, topic string) []Record {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var out []Record
 	if err := Scan(ctx, bootstrap, topic, func(r Record) error { out = append(out, r); return nil }); err != nil {
@@ -80,15 +80,16 @@ func readAll(t testing.TB, bootstrap, topic string) []Record {
 	return out
 }
 
-// runUntil runs p until done holds (or 20 s pass), stops it and returns
-// what Run returned.
+// runUntil runs p until done holds (or 60 s pass), stops it and returns
+// what Run returned. The limits are generous: a loaded machine may be
+// slow, and the tests check what happens, not how fast.
 func runUntil(t testing.TB, p *Processor, done func() bool) error {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	result := make(chan error, 1)
 	go func() { result <- p.Run(ctx) }()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !done() {
 		select {
 		case err := <-result:
@@ -96,7 +97,7 @@ func runUntil(t testing.TB, p *Processor, done func() bool) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Errorf("the processor did not get there in 20 s; stats %+v", p.Stats())
+			t.Errorf("the processor did not get there in 60 s; stats %+v", p.Stats())
 			break
 		}
 	}
@@ -104,8 +105,8 @@ func runUntil(t testing.TB, p *Processor, done func() bool) error {
 	select {
 	case err := <-result:
 		return err
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return within 10 s of its context ending")
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return within 30 s of its context ending")
 		return nil
 	}
 }
@@ -400,7 +401,7 @@ func summer(once bool) TableFunc {
 
 func sums(t testing.TB, bootstrap, topic string) map[string]int {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	table, err := ReadTable(ctx, bootstrap, topic)
 	if err != nil {
