@@ -709,6 +709,9 @@ func TestForgetOnStream(t *testing.T) {
 	cfg := stream.Config{Bootstrap: bootstrap, Group: group, Inputs: []string{points}, Output: lines, Changelog: changelog, TableTransform: ApplyPoint}
 	run1 := labtest.RunStream(t, cfg, int64(len(batch1)), 90*time.Second, 0)
 	var outputs1 int
+	// lineRight1 says the first run's line was right, so that a wrong line
+	// after the restart can be blamed on the replay rather than on updates.
+	lineRight1 := false
 
 	t.Run("updates and deletes: the line equals batch least squares over the live points", func(t *testing.T) {
 		if p := run1.Problem(int64(len(batch1))); p != "" {
@@ -727,7 +730,9 @@ func TestForgetOnStream(t *testing.T) {
 			}
 			t.Errorf("%s", labtest.Mismatch(fmt.Sprintf("the line's N after %d records (%d skipped as bad)", len(batch1), len(badAt)), len(live), st.Line.N, hint))
 		}
+		before := t.Failed()
 		g8CheckLine(t, "the line in the changelog", &st.Line, live, "")
+		lineRight1 = st.Line.N == len(live) && t.Failed() == before
 		// The table holds the live points and nothing else.
 		for k, p := range liveMap {
 			raw, ok := tbl[PointPrefix+k]
@@ -753,7 +758,11 @@ func TestForgetOnStream(t *testing.T) {
 		}
 		wantA, wantB := g8BatchLine(t, live)
 		if last.N != len(live) || last.Intercept == nil || last.Slope == nil || !g8Close(wantA, *last.Intercept, g8Tol) || !g8Close(wantB, *last.Slope, g8Tol) {
-			t.Errorf("%s", labtest.Mismatch("the last LineUpdate on the output topic", fmt.Sprintf("n %d, intercept %.10g, slope %.10g", len(live), wantA, wantB), g8FmtUpdate(last), "return NewLineUpdate(&state.Line) after the change"))
+			hint := "return NewLineUpdate(&state.Line) after the change"
+			if last.N == st.Line.N && !lineRight1 {
+				hint = "it shows the line of the changelog, which is wrong (above): fix that, and this follows"
+			}
+			t.Errorf("%s", labtest.Mismatch("the last LineUpdate on the output topic", fmt.Sprintf("n %d, intercept %.10g, slope %.10g", len(live), wantA, wantB), g8FmtUpdate(last), hint))
 		}
 	})
 
@@ -800,7 +809,11 @@ func TestForgetOnStream(t *testing.T) {
 			t.Fatalf("the changelog has no %q entry", LineKey)
 		}
 		if st.Line.N != len(live) {
-			t.Errorf("%s", labtest.Mismatch("the line's N after a crash replayed the first run's records", len(live), st.Line.N, "skip a record when state.Counted.Covers(in): the changelog already holds its effect"))
+			hint := "skip a record when state.Counted.Covers(in): the changelog already holds its effect"
+			if !lineRight1 {
+				hint = "the line was wrong before the crash already (see the first check): make updates and tombstones right first, then this check tells whether a replay counts twice"
+			}
+			t.Errorf("%s", labtest.Mismatch("the line's N after a crash replayed the first run's records", len(live), st.Line.N, hint))
 		}
 		g8CheckLine(t, "the line after a crash, a replay and more records", &st.Line, live, "")
 		recs := labtest.ReadStream(t, bootstrap, lines)
