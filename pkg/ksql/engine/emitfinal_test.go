@@ -119,7 +119,7 @@ func TestEmitFinalPushQuery(t *testing.T) {
 		produce(t, topics, "input_topic", []byte("k1"), `{"COL1":"v1"}`, ts)
 	}
 	var counts []any
-	timeout := time.After(2 * time.Second)
+	timeout := time.After(30 * time.Second)
 	for done := false; !done; {
 		select {
 		case r, ok := <-pq.Rows():

@@ -133,7 +133,7 @@ func TestPushAndPullQueries(t *testing.T) {
 	}
 	select {
 	case <-pq.Done():
-	case <-time.After(time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("push query did not stop at LIMIT")
 	}
 	pull, err := eng.StartQuery(ctx, "SELECT * FROM totals WHERE id = 'k0';", nil)

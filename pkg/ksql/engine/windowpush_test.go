@@ -25,7 +25,7 @@ func TestStarOverWindowedTableIncludesBounds(t *testing.T) {
 	produce(t, topics, "s", intKey(1), `{"v":1}`, 1000)
 	produce(t, topics, "s", intKey(1), `{"v":1}`, 31000)
 	var rows []string
-	timeout := time.After(2 * time.Second)
+	timeout := time.After(30 * time.Second)
 	for done := false; !done; {
 		select {
 		case r, ok := <-pq.Rows():
