@@ -8,9 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/IBM/sarama"
-
-	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
+	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
 )
 
 // Deployed is a model in service: what was built from one models-topic record.
@@ -96,80 +94,18 @@ func (w *Watcher) Run(ctx context.Context) error {
 	if w.Name == "" {
 		return errors.New("scoring: watcher: no model name")
 	}
-	cfg := kafkautil.NewConfig("mlops-lab-models-watcher")
-	cfg.Metadata.AllowAutoTopicCreation = false
-	cfg.Consumer.Return.Errors = true
-	// Follow the topic closely: a swap should reach the service within
-	// milliseconds of the publish.
-	cfg.Consumer.MaxWaitTime = 50 * time.Millisecond
-	client, err := sarama.NewClient(kafkautil.SplitBootstrap(w.Bootstrap), cfg)
+	err := stream.Follow(ctx, w.Bootstrap, w.Topic, func(r stream.Record) error {
+		w.apply(r)
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("models topic %s: connecting to Kafka at %s: %w", w.Topic, w.Bootstrap, err)
-	}
-	defer client.Close()
-	partitions, err := client.Partitions(w.Topic)
-	if err != nil {
-		return fmt.Errorf("models topic %s: %w", w.Topic, err)
-	}
-	consumer, err := sarama.NewConsumerFromClient(client)
-	if err != nil {
-		return fmt.Errorf("models topic %s: %w", w.Topic, err)
-	}
-	defer consumer.Close()
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu    sync.Mutex // one record at a time, in offset order per partition
-		wg    sync.WaitGroup
-		first error
-		fail  = func(err error) {
-			mu.Lock()
-			if first == nil {
-				first = err
-			}
-			mu.Unlock()
-			cancel()
-		}
-	)
-	for _, p := range partitions {
-		pc, err := consumer.ConsumePartition(w.Topic, p, sarama.OffsetOldest)
-		if err != nil {
-			return fmt.Errorf("models topic %s partition %d: %w", w.Topic, p, err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer pc.AsyncClose()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case err, ok := <-pc.Errors():
-					if ok {
-						fail(fmt.Errorf("models topic %s partition %d: %w", w.Topic, p, err))
-						return
-					}
-				case msg, ok := <-pc.Messages():
-					if !ok {
-						return
-					}
-					mu.Lock()
-					w.apply(msg)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if first != nil {
-		return first
+		return fmt.Errorf("models topic: %w", err)
 	}
 	return nil
 }
 
 // apply deploys one models-topic record, or reports why it cannot.
-func (w *Watcher) apply(msg *sarama.ConsumerMessage) {
+func (w *Watcher) apply(msg stream.Record) {
 	if string(msg.Key) != w.Name {
 		return
 	}

@@ -14,9 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/IBM/sarama"
-
-	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
+	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
 	"github.com/mlops-lab/mlops-lab/pkg/scoring"
 )
@@ -195,76 +193,14 @@ func (l *Learner) Apply(topic string, partition int32, offset int64, key, value 
 // order, and learns every record, until the end it had (UntilEnd) or until
 // ctx ends.
 func (l *Learner) Run(ctx context.Context) error {
-	cfg := kafkautil.NewConfig("mlops-lab-online")
-	cfg.Metadata.AllowAutoTopicCreation = false
-	cfg.Consumer.Return.Errors = true
-	client, err := sarama.NewClient(kafkautil.SplitBootstrap(l.cfg.Bootstrap), cfg)
-	if err != nil {
-		return fmt.Errorf("%s: connecting to Kafka at %s: %w", l.cfg.Topic, l.cfg.Bootstrap, err)
+	apply := func(r stream.Record) error {
+		l.Apply(r.Topic, r.Partition, r.Offset, r.Key, r.Value)
+		return nil
 	}
-	defer client.Close()
-	partitions, err := client.Partitions(l.cfg.Topic)
-	if err != nil {
-		return fmt.Errorf("%s: %w", l.cfg.Topic, err)
+	if l.cfg.UntilEnd {
+		return stream.Scan(ctx, l.cfg.Bootstrap, l.cfg.Topic, apply)
 	}
-	consumer, err := sarama.NewConsumerFromClient(client)
-	if err != nil {
-		return err
-	}
-	defer consumer.Close()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errs := make(chan error, len(partitions))
-	for _, p := range partitions {
-		end, err := client.GetOffset(l.cfg.Topic, p, sarama.OffsetNewest)
-		if err != nil {
-			return fmt.Errorf("%s partition %d: %w", l.cfg.Topic, p, err)
-		}
-		first, err := client.GetOffset(l.cfg.Topic, p, sarama.OffsetOldest)
-		if err != nil {
-			return fmt.Errorf("%s partition %d: %w", l.cfg.Topic, p, err)
-		}
-		if l.cfg.UntilEnd && first >= end {
-			continue
-		}
-		pc, err := consumer.ConsumePartition(l.cfg.Topic, p, first)
-		if err != nil {
-			return fmt.Errorf("%s partition %d: %w", l.cfg.Topic, p, err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer pc.AsyncClose()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case e, ok := <-pc.Errors():
-					if ok {
-						errs <- fmt.Errorf("%s partition %d: %w", l.cfg.Topic, p, e)
-						cancel()
-						return
-					}
-				case msg, ok := <-pc.Messages():
-					if !ok {
-						return
-					}
-					l.Apply(msg.Topic, msg.Partition, msg.Offset, msg.Key, msg.Value)
-					if l.cfg.UntilEnd && msg.Offset+1 >= end {
-						return
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	select {
-	case err := <-errs:
-		return err
-	default:
-	}
-	return nil
+	return stream.Follow(ctx, l.cfg.Bootstrap, l.cfg.Topic, apply)
 }
 
 // Wait polls until cond holds on the progress or ctx ends (for tests and

@@ -199,12 +199,34 @@ var ErrUnknownTopic = errors.New("topic does not exist")
 // it has reached the end every partition had when Scan was called, when fn
 // returns an error (which Scan returns), or when ctx ends.
 func Scan(ctx context.Context, bootstrap, topic string, fn func(Record) error) error {
+	return read(ctx, bootstrap, topic, true, fn)
+}
+
+// Follow is Scan that does not stop at the end: it calls fn for every
+// record topic holds and then for every record written to it, until fn
+// returns an error (which Follow returns) or ctx ends (Follow then returns
+// nil). It is how a service keeps up with a compacted topic of settings,
+// such as a models topic, or learns from a stream as it flows.
+func Follow(ctx context.Context, bootstrap, topic string, fn func(Record) error) error {
+	err := read(ctx, bootstrap, topic, false, fn)
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return nil
+	}
+	return err
+}
+
+// read reads every partition of topic from its first record, to the end it
+// has now (untilEnd) or on.
+func read(ctx context.Context, bootstrap, topic string, untilEnd bool, fn func(Record) error) error {
 	cfg := kafkautil.NewConfig("mlops-lab-stream-scan")
 	// Reading a table that is not there must not create an empty one.
 	cfg.Metadata.AllowAutoTopicCreation = false
 	cfg.Metadata.Retry.Max = 2
 	cfg.Net.DialTimeout = 5 * time.Second
 	cfg.Consumer.Return.Errors = true
+	// Follow closely: a record written now should reach fn within
+	// milliseconds, not after a fetch's default half-second wait.
+	cfg.Consumer.MaxWaitTime = 50 * time.Millisecond
 	client, err := sarama.NewClient(kafkautil.SplitBootstrap(bootstrap), cfg)
 	if err != nil {
 		return fmt.Errorf("reading %s: connecting to Kafka at %s: %w", topic, bootstrap, err)
@@ -228,7 +250,7 @@ func Scan(ctx context.Context, bootstrap, topic string, fn func(Record) error) e
 	type span struct {
 		pc        sarama.PartitionConsumer
 		partition int32
-		end       int64
+		end       int64 // -1: no end
 	}
 	var spans []span
 	defer func() {
@@ -243,12 +265,14 @@ func Scan(ctx context.Context, bootstrap, topic string, fn func(Record) error) e
 		if err != nil {
 			return fmt.Errorf("reading %s partition %d: its first offset: %w", topic, p, err)
 		}
-		end, err := client.GetOffset(topic, p, sarama.OffsetNewest)
-		if err != nil {
-			return fmt.Errorf("reading %s partition %d: its end offset: %w", topic, p, err)
-		}
-		if first >= end {
-			continue // empty
+		end := int64(-1)
+		if untilEnd {
+			if end, err = client.GetOffset(topic, p, sarama.OffsetNewest); err != nil {
+				return fmt.Errorf("reading %s partition %d: its end offset: %w", topic, p, err)
+			}
+			if first >= end {
+				continue // empty
+			}
 		}
 		pc, err := consumer.ConsumePartition(topic, p, first)
 		if err != nil {
@@ -276,7 +300,7 @@ func Scan(ctx context.Context, bootstrap, topic string, fn func(Record) error) e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := scanPartition(ctx, s.pc, topic, s.partition, s.end, &mu, fn); err != nil {
+			if err := readPartition(ctx, s.pc, topic, s.partition, s.end, &mu, fn); err != nil {
 				fail(err)
 			}
 		}()
@@ -285,7 +309,9 @@ func Scan(ctx context.Context, bootstrap, topic string, fn func(Record) error) e
 	return firstErr
 }
 
-func scanPartition(ctx context.Context, pc sarama.PartitionConsumer, topic string, p int32, end int64, mu *sync.Mutex, fn func(Record) error) error {
+// readPartition calls fn for one partition's records, up to end (or on,
+// when end is -1).
+func readPartition(ctx context.Context, pc sarama.PartitionConsumer, topic string, p int32, end int64, mu *sync.Mutex, fn func(Record) error) error {
 	for {
 		select {
 		case msg, ok := <-pc.Messages():
@@ -303,12 +329,15 @@ func scanPartition(ctx context.Context, pc sarama.PartitionConsumer, topic strin
 			}
 			// The last offset is always there to read: compaction keeps the
 			// latest record of a partition.
-			if msg.Offset >= end-1 {
+			if end >= 0 && msg.Offset >= end-1 {
 				return nil
 			}
 		case cerr := <-pc.Errors():
 			return fmt.Errorf("reading %s partition %d: %w", topic, p, cerr)
 		case <-ctx.Done():
+			if end < 0 {
+				return fmt.Errorf("reading %s partition %d: %w", topic, p, ctx.Err())
+			}
 			return fmt.Errorf("reading %s partition %d up to offset %d: %w", topic, p, end, ctx.Err())
 		}
 	}
