@@ -115,7 +115,7 @@ func byExercise(results []TestResult) map[string]TestResult {
 
 func TestGradeStarterIsolatesFailures(t *testing.T) {
 	ws, cat, lab := fakeCourse(t, fakeStarter)
-	results, err := GradeLab(context.Background(), Options{Workspace: ws, Catalogue: cat, Timeout: 3 * time.Second}, lab)
+	results, err := GradeLab(context.Background(), Options{Workspace: ws, Catalogue: cat, Timeout: 10 * time.Second}, lab)
 	must(t, err)
 	got := byExercise(results)
 	if len(got) != 4 {

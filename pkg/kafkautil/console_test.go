@@ -198,19 +198,47 @@ func TestTopicAdmin(t *testing.T) {
 	}
 }
 
-// consumeAll reads every record of topic from the beginning.
+// consumeAll reads the records of topic that opts selects, up to the
+// end each partition it reads had when called (or MaxMessages): it stops
+// once the last of them is handled, not after a quiet period.
 func consumeAll(t *testing.T, bootstrap, topic string, opts ConsumeOptions) []ConsumerRecord {
 	t.Helper()
-	var out []ConsumerRecord
-	if opts.Timeout == 0 {
-		opts.Timeout = time.Second
+	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
+	d, err := DescribeTopic(ctx, bootstrap, topic)
+	if err != nil {
+		t.Fatal(err)
 	}
-	_, err := Consume(testCtx(t), bootstrap, topic, opts, func(r ConsumerRecord) error {
+	// The partitions with something to read, and the offset of their last
+	// record.
+	last := map[int32]int64{}
+	for _, p := range d.Partitions {
+		if len(opts.Partitions) > 0 && !slices.Contains(opts.Partitions, p.Partition) {
+			continue
+		}
+		if p.Latest > p.Earliest && (opts.From != FromOffset || p.Latest > opts.Offset) {
+			last[p.Partition] = p.Latest - 1
+		}
+	}
+	var out []ConsumerRecord
+	if len(last) == 0 && opts.MaxMessages == 0 {
+		return out
+	}
+	_, err = Consume(ctx, bootstrap, topic, opts, func(r ConsumerRecord) error {
 		out = append(out, r)
+		if r.Offset >= last[r.Partition] {
+			delete(last, r.Partition)
+		}
+		if len(last) == 0 && opts.MaxMessages == 0 {
+			cancel()
+		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ctx.Err() != nil && len(last) > 0 && (opts.MaxMessages == 0 || len(out) < opts.MaxMessages) {
+		t.Fatalf("reading %s: the records up to offsets %v did not come within %v; got %d records", topic, last, hangLimit, len(out))
 	}
 	return out
 }
@@ -488,8 +516,8 @@ func TestConsumeGroupCommitsHandledRecords(t *testing.T) {
 	if _, err := Produce(ctx, bootstrap, "jobs", strings.NewReader(in.String()), ProduceOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	first := consumeAll(t, bootstrap, "jobs", ConsumeOptions{Group: "workers", MaxMessages: 4, Timeout: 15 * time.Second})
-	second := consumeAll(t, bootstrap, "jobs", ConsumeOptions{Group: "workers", Timeout: 3 * time.Second})
+	first := consumeAll(t, bootstrap, "jobs", ConsumeOptions{Group: "workers", MaxMessages: 4})
+	second := consumeAll(t, bootstrap, "jobs", ConsumeOptions{Group: "workers"})
 	var values []string
 	for _, r := range append(first, second...) {
 		values = append(values, string(r.Value))
