@@ -3,7 +3,7 @@
 // Run this lab's stream code against the environment `mlops-lab start lab8`
 // started, and watch it learn (the grader never runs this file):
 //
-//	go test -tags live -run TestLive/line -v -timeout 0 ./labs/lab08-online/
+//	go test -tags live -run TestLive/line -v -timeout 0 .    (in the lab folder)
 //
 //	TestLive/line  points -> lines              ApplyPoint, changelog line-state
 //	TestLive/sgd   breast_cancer -> cancer-accuracy   Evaluation (writes accuracy.png on Ctrl+C)
@@ -138,6 +138,9 @@ func TestLive(t *testing.T) {
 		batch, err := BatchBaseline(d)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if n := len(e.Curve); n > 0 {
+			fmt.Printf("  %d rows: accuracy %.4f (each row predicted once, before it was learned); the batch model: %.4f (held out)\n", n, e.Curve[n-1].Accuracy, batch)
 		}
 		path := filepath.Join(out, "accuracy.png")
 		if err := PlotAccuracy(e.Curve, batch, path); err != nil {

@@ -46,8 +46,9 @@ func (m *NormalEquations) Forget(x []float64, y float64) error {
 //
 // Contract: when the rows do not determine the model (no rows, fewer rows
 // than coefficients, a column that depends on others), an error wrapping
-// mlkit.ErrUndetermined. Use gonum: a mat.SymDense of X'X, mat.Cholesky,
-// and its Cond() to catch a matrix that is singular in all but rounding.
+// mlkit.ErrUndetermined. Use gonum: a mat.SymDense of X'X, mat.Cholesky
+// (Factorize fails on a singular matrix), and its Cond() to catch one that
+// is singular in all but rounding: treat Cond() > 1e12 as singular.
 func (m *NormalEquations) Fit() (intercept float64, coef []float64, err error) {
 	// TODO(exercise 4)
 	return 0, nil, errors.New("TODO(exercise 4): NormalEquations.Fit is not written yet")

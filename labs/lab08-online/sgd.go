@@ -58,7 +58,9 @@ func BatchBaseline(d *mlkit.Dataset) (float64, error) {
 // PlotAccuracy draws the curve with mlplot.AccuracyOverTime (window
 // AccuracyWindow) and a dashed horizontal line at the batch model's
 // accuracy across the whole stream, and saves it with mlplot.SavePNG
-// (import mlplot "github.com/mlops-lab/mlops-lab/pkg/mlkit/plot"). An
+// (import mlplot "github.com/mlops-lab/mlops-lab/pkg/mlkit/plot"; the line
+// is a plotter.NewLine of gonum.org/v1/plot/plotter, dashed through its
+// Dashes, in vg.Length of gonum.org/v1/plot/vg, added with p.Add). An
 // empty curve or a batch accuracy outside [0, 1] (or NaN) is an error, and
 // no file is written.
 func PlotAccuracy(curve []mlkit.PrequentialPoint, batch float64, path string) error {
