@@ -19,7 +19,7 @@ func TestPersistentQueryOffsetReset(t *testing.T) {
 	s.exec(t, `CREATE STREAM osrc (id VARCHAR KEY, v INT) WITH (kafka_topic='osrc', value_format='JSON', partitions=1);`)
 	s.produce(t, "osrc", "a", `{"V":1}`, "a", `{"V":2}`)
 	s.exec(t, `CREATE STREAM olatest AS SELECT id, v FROM osrc;`)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	if _, err := s.c.Execute(ctx, `CREATE STREAM oearliest AS SELECT id, v FROM osrc;`, map[string]any{"auto.offset.reset": "earliest"}); err != nil {
 		t.Fatal(err)

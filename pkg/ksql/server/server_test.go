@@ -65,7 +65,7 @@ func (s *stack) stop() {
 
 func (s *stack) exec(t *testing.T, sql string) []client.Entity {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	ents, err := s.c.Execute(ctx, sql)
 	if err != nil {
@@ -282,8 +282,8 @@ func nextRow(t *testing.T, rows *client.Rows) []any {
 			t.Fatalf("query ended early: %v", rows.Err())
 		}
 		return r.row
-	case <-time.After(15 * time.Second):
-		t.Fatal("no row within 15s")
+	case <-time.After(waitLimit):
+		t.Fatalf("no row within %v", waitLimit)
 	}
 	return nil
 }
@@ -415,7 +415,7 @@ func TestPushQuery(t *testing.T) {
 		if more || rows.Err() != nil {
 			t.Errorf("after LIMIT: more=%v err=%v", more, rows.Err())
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(waitLimit):
 		t.Fatal("query did not end at its LIMIT")
 	}
 	waitNoTransient(t, s)
@@ -423,7 +423,7 @@ func TestPushQuery(t *testing.T) {
 
 func waitNoTransient(t *testing.T, s *stack) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(waitLimit)
 	for {
 		n := 0
 		for _, q := range s.rt.Engine().Queries() {
@@ -518,7 +518,7 @@ func TestPullQueryAndOldQueryEndpoint(t *testing.T) {
 		CREATE TABLE per_user AS SELECT user, COUNT(*) AS n FROM clicks GROUP BY user;`)
 	s.produce(t, "clicks", "ann", `{"PAGE":"a"}`, "bob", `{"PAGE":"b"}`, "ann", `{"PAGE":"c"}`)
 	ctx := context.Background()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(waitLimit)
 	for {
 		rows, err := s.c.Query(ctx, "SELECT user, n FROM per_user WHERE user = 'ann';", nil)
 		if err != nil {
