@@ -12,28 +12,71 @@
 //
 // serve and trades run until Ctrl+C and follow the models topic, so
 // `mlops-lab ml publish --model trade-model-v2.json` swaps the model while
-// they run. The broker is MLOPS_LAB_BOOTSTRAP when set, otherwise
-// localhost:9092.
+// they run. save also writes trade-model-v1.onnx and .pmml with your
+// ExportONNX and ExportPMML once exercise 4 passes.
+//
+// The broker is MLOPS_LAB_BOOTSTRAP when set, otherwise the one
+// `mlops-lab start` recorded in the workspace's .mlops-lab/env.json (it
+// picks another port when 9092 is taken), otherwise localhost:9092.
 package lab07
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
+
+	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
+	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
 	"github.com/mlops-lab/mlops-lab/pkg/scoring"
 )
 
-func TestLive(t *testing.T) {
-	bootstrap := os.Getenv("MLOPS_LAB_BOOTSTRAP")
-	if bootstrap == "" {
-		bootstrap = "localhost:9092"
+// liveBootstrap finds the broker of `mlops-lab start`, and says where the
+// address came from.
+func liveBootstrap() (addr, from string) {
+	if b := os.Getenv("MLOPS_LAB_BOOTSTRAP"); b != "" {
+		return b, "MLOPS_LAB_BOOTSTRAP"
 	}
+	// The lab's folder is labs/<lab>/ in the workspace (or the clone) that
+	// start ran in.
+	envFile := filepath.Join("..", "..", ".mlops-lab", "env.json")
+	if data, err := os.ReadFile(envFile); err == nil {
+		var env struct {
+			Bootstrap string `json:"bootstrap"`
+		}
+		if json.Unmarshal(data, &env) == nil && env.Bootstrap != "" {
+			return env.Bootstrap, envFile
+		}
+	}
+	return "localhost:9092", "the default"
+}
+
+// requireBroker fails at once when no Kafka answers at bootstrap, instead
+// of waiting on a model that can never come.
+func requireBroker(t *testing.T, bootstrap, from string) {
+	t.Helper()
+	cfg := kafkautil.NewConfig("mlops-lab-lab07-live")
+	cfg.Net.DialTimeout = 3 * time.Second
+	cfg.Net.ReadTimeout = 3 * time.Second
+	cfg.Net.WriteTimeout = 3 * time.Second
+	cfg.Metadata.Retry.Max = 0
+	client, err := sarama.NewClient(kafkautil.SplitBootstrap(bootstrap), cfg)
+	if err != nil {
+		t.Fatalf("no Kafka answers at %s (from %s): run `mlops-lab start lab7` in another terminal, and when it prints another address (kafka: HOST:PORT), export MLOPS_LAB_BOOTSTRAP=HOST:PORT here (%v)", bootstrap, from, err)
+	}
+	client.Close()
+}
+
+func TestLive(t *testing.T) {
+	bootstrap, from := liveBootstrap()
 
 	t.Run("statement", func(t *testing.T) {
 		expr, err := KSQLExpression(ReturnModel, ReturnColumns)
@@ -58,24 +101,37 @@ func TestLive(t *testing.T) {
 				t.Fatal(err)
 			}
 			fmt.Printf("wrote %s: held-out accuracy %.3f; publish it with: mlops-lab ml publish --model %s\n", name, a.Card.Metrics["accuracy"], name)
+			if v == 1 {
+				saveExports(a)
+			}
 		}
 	})
 
 	// follow runs a ModelHolder on the models topic and a processor until Ctrl+C.
 	follow := func(t *testing.T, what string, cfg func(h *ModelHolder) stream.Config) {
+		requireBroker(t, bootstrap, from)
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
 		h := &ModelHolder{Name: "trades"}
 		go func() {
-			_ = FollowModels(ctx, bootstrap, "models", func(r stream.Record) error {
+			err := FollowModels(ctx, bootstrap, "models", func(r stream.Record) error {
 				err := h.Apply(r)
 				if err == nil && string(r.Key) == h.Name {
-					fmt.Printf("models/%d@%d: now serving version %d\n", r.Partition, r.Offset, h.Current().Version())
+					if d := h.Current(); d != nil {
+						fmt.Printf("models/%d@%d: now serving version %d\n", r.Partition, r.Offset, d.Version())
+					} else {
+						fmt.Printf("models/%d@%d: Apply returned no error, yet Current() is nil: exercise 3 is not done yet\n", r.Partition, r.Offset)
+					}
 				}
 				return err
 			}, func(r scoring.Rejected) { fmt.Println(r) })
+			if err != nil {
+				// Without the models topic no model can ever come: stop.
+				fmt.Printf("following the models topic: %v\n", err)
+				stop()
+			}
 		}()
-		fmt.Printf("%s against %s until Ctrl+C; waiting for a model named trades on the models topic (mlops-lab ml publish --model trade-model-v1.json)\n", what, bootstrap)
+		fmt.Printf("%s against %s (from %s) until Ctrl+C; waiting for a model named trades on the models topic (mlops-lab ml publish --model trade-model-v1.json)\n", what, bootstrap, from)
 		for h.Current() == nil && ctx.Err() == nil {
 			time.Sleep(200 * time.Millisecond)
 		}
@@ -116,4 +172,32 @@ func TestLive(t *testing.T) {
 				}}
 		})
 	})
+}
+
+// saveExports writes the trade model as trade-model-v1.onnx and .pmml with
+// the functions of exercise 4, to open in an ONNX viewer and read.
+func saveExports(a *scoring.Artifact) {
+	m, err := mlkit.LoadModel(a.Model)
+	if err != nil {
+		fmt.Printf("no ONNX or PMML written: %v\n", err)
+		return
+	}
+	for _, f := range []struct {
+		name, yours string
+		export      func(mlkit.Model, *mlkit.StandardScaler, mlkit.ModelCard) ([]byte, error)
+	}{{"trade-model-v1.onnx", "ExportONNX", ExportONNX}, {"trade-model-v1.pmml", "ExportPMML", ExportPMML}} {
+		data, err := f.export(m, a.Scaler, a.Card)
+		switch {
+		case err != nil:
+			fmt.Printf("%s not written: %v\n", f.name, err)
+		case len(data) == 0:
+			fmt.Printf("%s not written: the export returned nothing (exercise 4)\n", f.name)
+		default:
+			if err := os.WriteFile(f.name, data, 0o644); err != nil {
+				fmt.Printf("%s not written: %v\n", f.name, err)
+				continue
+			}
+			fmt.Printf("wrote %s with your %s\n", f.name, f.yours)
+		}
+	}
 }
