@@ -1696,9 +1696,17 @@ func TestMonitoring(t *testing.T) {
 		}
 		for i, w := range want {
 			g := stats[i]
-			if g.Window != w.Window || g.Count != w.Count || !labtest.Close(w.PositiveShare, g.PositiveShare, 1e-12) || !labtest.Close(w.PSI, g.PSI, 1e-9) {
-				t.Fatalf("%s", labtest.Mismatch(fmt.Sprintf("window %d", i), fmt.Sprintf("%+v", w), fmt.Sprintf("%+v", g),
-					"windows are consecutive runs of `size` observations in arrival order, numbered from 0; the positive share is the share of Predicted == 1; the PSI is over the window's Feature values"))
+			var why string
+			switch {
+			case g.Window != w.Window || g.Count != w.Count:
+				why = "windows are consecutive runs of `size` observations in arrival order, numbered from 0; Count is how many the window holds (the last may hold fewer)"
+			case !labtest.Close(w.PositiveShare, g.PositiveShare, 1e-12):
+				why = "the positive share is the number of observations with Predicted == 1 divided by the window's Count"
+			case !labtest.Close(w.PSI, g.PSI, 1e-9):
+				why = "the window and its positive share are right, its PSI is not: PSI(ref, the window's Feature values), the function of the first check (both shares floored at 1e-4)"
+			}
+			if why != "" {
+				t.Fatalf("%s", labtest.Mismatch(fmt.Sprintf("window %d", i), fmt.Sprintf("%+v", w), fmt.Sprintf("%+v", g), why))
 			}
 		}
 	})

@@ -51,6 +51,9 @@ func AccuracyOverTime(obs []Observation, labels []Label, size int) []AccuracyPoi
 // written.
 func PlotMonitoring(stats []WindowStats, acc []AccuracyPoint, path string) error {
 	// TODO(exercise 6): gplot.New(), a plotter.NewLinePoints per series,
-	// p.Legend.Add, mlplot.SavePNG(path, p).
+	// p.Legend.Add, mlplot.SavePNG(path, p). The imports, as in lab 6:
+	//	gplot "gonum.org/v1/plot"
+	//	"gonum.org/v1/plot/plotter"
+	//	mlplot "github.com/mlops-lab/mlops-lab/pkg/mlkit/plot"
 	return nil
 }
