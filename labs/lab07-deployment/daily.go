@@ -26,7 +26,8 @@ func Action(probability float64) int {
 //     model_version is d.Version();
 //   - the output's Timestamp stays zero, so it keeps the trade's event
 //     time (the daily windows in KSQL go by it);
-//   - no model, a value that is not a trade, a missing feature: an error.
+//   - no model, a value that is not a trade, a missing feature, a model
+//     that gives no probability (a regressor): an error.
 func ScoreTrade(d *Deployed, in stream.Record) (stream.Record, error) {
 	// TODO(exercise 5)
 	return stream.Record{}, nil
