@@ -147,6 +147,9 @@ func (p *Processor) Stats() Stats {
 // while the processor runs is safe; changing it is not a good idea.
 func (p *Processor) Table() *Table { return p.table.Load() }
 
+// connectWait bounds how long Run waits for the broker to answer at start.
+const connectWait = 10 * time.Second
+
 // Run processes records until ctx ends, then commits what it has processed,
 // leaves the group and returns nil. It returns an error when it cannot
 // connect, restore its table or write its outputs, or when the transform
@@ -157,6 +160,18 @@ func (p *Processor) Table() *Table { return p.table.Load() }
 // restarted process would. Run one Run of a Processor at a time.
 func (p *Processor) Run(ctx context.Context) (err error) {
 	brokers := kafkautil.SplitBootstrap(p.cfg.Bootstrap)
+	// sarama's constructors do not take a context: a dead address would
+	// hold them (and a Ctrl+C) for half a minute or more. Ask first, for at
+	// most connectWait, giving up at once when ctx ends.
+	waitCtx, cancelWait := context.WithTimeout(ctx, connectWait)
+	err = kafkautil.WaitReachable(waitCtx, p.cfg.Bootstrap)
+	cancelWait()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil // asked to stop before it started
+		}
+		return fmt.Errorf("stream: %w", err)
+	}
 
 	var table *Table
 	if p.cfg.TableTransform != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -617,5 +618,43 @@ func TestPositions(t *testing.T) {
 	data, err := json.Marshal(p)
 	if err != nil || string(data) != `{"a/0":5,"a/1":9}` {
 		t.Errorf("JSON %s %v", data, err)
+	}
+}
+
+// TestRunGivesUpOnADeadAddress: a processor pointed at a port nobody
+// answers on returns an error naming the address, and one whose context
+// ends while it waits returns nil, instead of hanging in sarama.
+func TestRunGivesUpOnADeadAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // accepts, never answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cfg := Config{Bootstrap: ln.Addr().String(), Group: "g", Inputs: []string{"in"}, Output: "out",
+		Transform: func(in Record) ([]Record, error) { return nil, nil }}
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.Run(context.Background()) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), ln.Addr().String()) {
+			t.Errorf("Run against a silent listener: %v, want an error naming %s", err, ln.Addr())
+		}
+	case <-time.After(120 * time.Second):
+		t.Fatal("Run did not give up on a silent listener")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { done <- p.Run(ctx) }()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run cancelled while connecting: %v, want nil", err)
+		}
+	case <-time.After(120 * time.Second):
+		t.Fatal("Run did not stop when its context ended")
 	}
 }
