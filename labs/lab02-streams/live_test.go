@@ -12,7 +12,7 @@
 //
 // Each runs until Ctrl+C, and stops cleanly then (committing its offsets),
 // so the next run continues where this one stopped. The broker is
-// MLOPS_LAB_BOOTSTRAP when set, otherwise localhost:9092.
+// the running `mlops-lab start`'s (see labtest.LiveBootstrap).
 package lab02
 
 import (
@@ -25,13 +25,11 @@ import (
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
+	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 )
 
 func TestLive(t *testing.T) {
-	bootstrap := os.Getenv("MLOPS_LAB_BOOTSTRAP")
-	if bootstrap == "" {
-		bootstrap = "localhost:9092"
-	}
+	bootstrap := labtest.LiveBootstrap(t)
 	report := func(s stream.Skipped) { fmt.Printf("skipped %s\n", s) }
 	live := func(t *testing.T, run func(ctx context.Context) error) {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

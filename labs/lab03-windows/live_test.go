@@ -11,7 +11,7 @@
 // Each runs until Ctrl+C. The windows live in memory, so every run starts
 // from the beginning of orders (a consumer group of its own) and writes
 // every window again; the chart takes the latest update of each window. The
-// broker is MLOPS_LAB_BOOTSTRAP when set, otherwise localhost:9092.
+// broker is the running `mlops-lab start`'s (see labtest.LiveBootstrap).
 package lab03
 
 import (
@@ -24,13 +24,11 @@ import (
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
+	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 )
 
 func TestLive(t *testing.T) {
-	bootstrap := os.Getenv("MLOPS_LAB_BOOTSTRAP")
-	if bootstrap == "" {
-		bootstrap = "localhost:9092"
-	}
+	bootstrap := labtest.LiveBootstrap(t)
 	live := func(name, updates string, agg Aggregator) func(t *testing.T) {
 		return func(t *testing.T) {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -8,24 +8,21 @@
 // It loads the heart and breast_cancer topics with your LoadTopic, splits
 // each with your RandomHoldout and StratifiedHoldout (25% test, seed 7), and
 // prints your Evaluate of a few of the library's models on them. The broker
-// is MLOPS_LAB_BOOTSTRAP when set, otherwise localhost:9092.
+// is the running `mlops-lab start`'s (see labtest.LiveBootstrap).
 package lab05
 
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
 )
 
 func TestLive(t *testing.T) {
-	bootstrap := os.Getenv("MLOPS_LAB_BOOTSTRAP")
-	if bootstrap == "" {
-		bootstrap = "localhost:9092"
-	}
+	bootstrap := labtest.LiveBootstrap(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 

@@ -22,11 +22,9 @@ package lab07
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,29 +33,10 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
+	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
 	"github.com/mlops-lab/mlops-lab/pkg/scoring"
 )
-
-// liveBootstrap finds the broker of `mlops-lab start`, and says where the
-// address came from.
-func liveBootstrap() (addr, from string) {
-	if b := os.Getenv("MLOPS_LAB_BOOTSTRAP"); b != "" {
-		return b, "MLOPS_LAB_BOOTSTRAP"
-	}
-	// The lab's folder is labs/<lab>/ in the workspace (or the clone) that
-	// start ran in.
-	envFile := filepath.Join("..", "..", ".mlops-lab", "env.json")
-	if data, err := os.ReadFile(envFile); err == nil {
-		var env struct {
-			Bootstrap string `json:"bootstrap"`
-		}
-		if json.Unmarshal(data, &env) == nil && env.Bootstrap != "" {
-			return env.Bootstrap, envFile
-		}
-	}
-	return "localhost:9092", "the default"
-}
 
 // requireBroker fails at once when no Kafka answers at bootstrap, instead
 // of waiting on a model that can never come.
@@ -76,7 +55,7 @@ func requireBroker(t *testing.T, bootstrap, from string) {
 }
 
 func TestLive(t *testing.T) {
-	bootstrap, from := liveBootstrap()
+	bootstrap, from := labtest.LiveAddress()
 
 	t.Run("statement", func(t *testing.T) {
 		expr, err := KSQLExpression(ReturnModel, ReturnColumns)

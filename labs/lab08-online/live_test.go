@@ -21,7 +21,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -29,46 +28,11 @@ import (
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
+	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 )
 
-// liveBootstrap finds the broker of the running environment, and says
-// where it found it. `mlops-lab start` picks a free port when 9092 is
-// taken and records it in .mlops-lab/env.json at the workspace's root,
-// so that file is looked for from this folder upwards.
-func liveBootstrap() (addr, from string) {
-	if addr := os.Getenv("MLOPS_LAB_BOOTSTRAP"); addr != "" {
-		return addr, "MLOPS_LAB_BOOTSTRAP"
-	}
-	dir, err := os.Getwd()
-	for err == nil {
-		path := filepath.Join(dir, ".mlops-lab", "env.json")
-		if data, err := os.ReadFile(path); err == nil {
-			var rec struct {
-				Bootstrap string `json:"bootstrap"`
-				Lab       string `json:"lab"`
-			}
-			if json.Unmarshal(data, &rec) == nil && rec.Bootstrap != "" {
-				return rec.Bootstrap, fmt.Sprintf("%s, written by `mlops-lab start %s`", path, rec.Lab)
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	return "localhost:9092", "the default: no MLOPS_LAB_BOOTSTRAP, no .mlops-lab/env.json"
-}
-
 func TestLive(t *testing.T) {
-	bootstrap, from := liveBootstrap()
-	// A broker that is not there would only show as a stream that never
-	// moves: say so at once instead.
-	if c, err := net.DialTimeout("tcp", bootstrap, 3*time.Second); err != nil {
-		t.Fatalf("no Kafka broker answers at %s (from %s): start the lab first, `mlops-lab start lab8` in another terminal, or set MLOPS_LAB_BOOTSTRAP", bootstrap, from)
-	} else {
-		c.Close()
-	}
+	bootstrap := labtest.LiveBootstrap(t)
 	report := func(s stream.Skipped) { fmt.Printf("skipped %s\n", s) }
 	run := func(t *testing.T, cfg stream.Config, every func()) {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -78,7 +42,7 @@ func TestLive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Printf("running against %s (from %s) until Ctrl+C\n", bootstrap, from)
+		fmt.Printf("running against %s until Ctrl+C\n", bootstrap)
 		go func() {
 			for ctx.Err() == nil {
 				select {
