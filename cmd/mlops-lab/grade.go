@@ -287,8 +287,19 @@ func writeTextReport(w io.Writer, cat *labs.Catalogue, report grader.Report, sol
 	case report.Passed():
 		fmt.Fprintln(w, "   all exercises pass")
 	default:
-		fmt.Fprintln(w, "   (`mlops-lab hint LAB EXERCISE` when stuck)")
+		fmt.Fprintf(w, "   (%s when stuck)\n", hintCommand(report))
 	}
+}
+
+// hintCommand names the hint of the first exercise that did not pass, as
+// the learner would type it.
+func hintCommand(report grader.Report) string {
+	for _, t := range report.Tests {
+		if t.Status != grader.StatusPass {
+			return fmt.Sprintf("`mlops-lab hint %s %s`", t.Lab, t.Exercise)
+		}
+	}
+	return "`mlops-lab hint LAB`"
 }
 
 func points(p float64) string {
