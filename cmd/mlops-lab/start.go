@@ -86,12 +86,14 @@ func runStart(ctx context.Context, app *App, opts *startOptions) error {
 	}
 
 	runtime, spec := opts.env.spec(env.Needs{Kafka: true, KSQL: lab.NeedsKSQL()})
+	portTaken := false
 	spec.Topics = lab.Topics
 	spec.Progress = app.Err
 	if runtime == env.Embedded {
 		spec.KafkaListen = opts.kafkaListen
 		if spec.KafkaListen == "" {
 			spec.KafkaListen = embeddedListenAddr()
+			portTaken = spec.KafkaListen != net.JoinHostPort("127.0.0.1", defaultKafkaPort)
 		}
 		if spec.DataDir != "" {
 			if spec.DataDir, err = filepath.Abs(spec.DataDir); err != nil {
@@ -113,6 +115,11 @@ func runStart(ctx context.Context, app *App, opts *startOptions) error {
 	}()
 
 	fmt.Fprintf(app.Out, "kafka: %s\n", environment.Bootstrap())
+	if portTaken {
+		// Programs that assume Kafka's usual port would talk to whatever
+		// holds it: say so, and how to point them here.
+		fmt.Fprintf(app.Err, "note: 127.0.0.1:%s is taken by another program, so Kafka listens on %s; the mlops-lab commands and the labs' live demos in this workspace find it by themselves; for your own programs: export MLOPS_LAB_BOOTSTRAP=%s\n", defaultKafkaPort, environment.Bootstrap(), environment.Bootstrap())
+	}
 	if environment.KsqlURL() != "" {
 		fmt.Fprintf(app.Out, "ksql: %s\n", environment.KsqlURL())
 	}
