@@ -17,8 +17,9 @@ import (
 // steps while the model knows little, smaller ones as evidence piles up (the
 // schedule of Bottou's "SGD tricks"; with λ = 0 it stays Eta0). Features
 // should be on similar scales: with Standardize the classifier keeps a
-// running mean and variance (Welford) and standardizes each record with
-// what it had seen before it. SGD cannot forget a record exactly; Forget
+// running mean and variance (Welford); a prediction standardizes the record
+// by what was seen before it, a learning step by the statistics with the
+// record included. SGD cannot forget a record exactly; Forget
 // returns ErrCannotForget.
 type SGDClassifier struct {
 	Eta0   float64 `json:"eta0"`   // initial learning rate; 0.1 when zero
@@ -45,14 +46,14 @@ func (m *SGDClassifier) rates() (eta0, lambda float64) {
 	return eta0, lambda
 }
 
-// scaled returns x standardized by the statistics so far.
-func (m *SGDClassifier) scaled(x []float64) []float64 {
-	if !m.Standardize || m.T < 2 {
+// scaled returns x standardized by the running statistics of n records.
+func (m *SGDClassifier) scaled(x []float64, n int) []float64 {
+	if !m.Standardize || n < 1 {
 		return x
 	}
 	out := make([]float64, len(x))
 	for j, v := range x {
-		sd := math.Sqrt(m.M2[j] / float64(m.T))
+		sd := math.Sqrt(m.M2[j] / float64(n))
 		if sd == 0 {
 			sd = 1
 		}
@@ -77,7 +78,7 @@ func (m *SGDClassifier) PredictProba(x []float64) (float64, error) {
 	if m.T == 0 {
 		return 0.5, nil
 	}
-	return sigmoid(dot(m.W, m.scaled(x)) + m.B), nil
+	return sigmoid(dot(m.W, m.scaled(x, m.T)) + m.B), nil
 }
 
 // Predict returns 1 when P(y = 1 | x) > 0.5, else 0.
@@ -106,23 +107,26 @@ func (m *SGDClassifier) Learn(x []float64, y float64) error {
 			m.Mean, m.M2 = make([]float64, len(x)), make([]float64, len(x))
 		}
 	}
-	eta0, lambda := m.rates()
-	eta := eta0 / (1 + eta0*lambda*float64(m.T))
-	xs := m.scaled(x)
-	g := sigmoid(dot(m.W, xs)+m.B) - y
-	for j, v := range xs {
-		m.W[j] -= eta * (g*v + lambda*m.W[j])
-	}
-	m.B -= eta * g
-	m.T++
 	if m.Standardize {
-		n := float64(m.T)
+		// The record joins the statistics before the step: a step on raw
+		// features (areas in the hundreds) would throw the weights far off
+		// before the scales are known.
+		n := float64(m.T + 1)
 		for j, v := range x {
 			d := v - m.Mean[j]
 			m.Mean[j] += d / n
 			m.M2[j] += d * (v - m.Mean[j])
 		}
 	}
+	eta0, lambda := m.rates()
+	eta := eta0 / (1 + eta0*lambda*float64(m.T))
+	xs := m.scaled(x, m.T+1)
+	g := sigmoid(dot(m.W, xs)+m.B) - y
+	for j, v := range xs {
+		m.W[j] -= eta * (g*v + lambda*m.W[j])
+	}
+	m.B -= eta * g
+	m.T++
 	return nil
 }
 

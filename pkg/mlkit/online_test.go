@@ -299,3 +299,33 @@ func BenchmarkLSHKNNDigits(b *testing.B) {
 		streamDigits(b, d, lshParams)
 	}
 }
+
+// TestSGDAnyOrder: whatever order the records come in (a topic's partitions
+// interleave them differently on every read), the prequential accuracy
+// stays high: the first records must not throw the weights off before the
+// feature scales are known.
+func TestSGDAnyOrder(t *testing.T) {
+	d := loadData(t, "breast_cancer.csv", "benign")
+	worst := 1.0
+	for seed := uint64(0); seed < 40; seed++ {
+		sgd := &mlkit.SGDClassifier{Standardize: true}
+		var pq mlkit.Prequential
+		var last mlkit.PrequentialPoint
+		for _, i := range mlkit.Permutation(d.Rows(), seed) {
+			x := d.X.RawRowView(i)
+			pred, err := sgd.Predict(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last = pq.Add(pred, d.Y[i])
+			if err := sgd.Learn(x, d.Y[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		worst = math.Min(worst, last.Accuracy)
+	}
+	t.Logf("worst prequential accuracy over 40 orders: %.4f", worst)
+	if worst < 0.9 {
+		t.Errorf("worst prequential accuracy over 40 orders %.4f, want at least 0.9", worst)
+	}
+}
