@@ -165,8 +165,7 @@ func TestMLPublishAndServe(t *testing.T) {
 
 	diabetes := loadCSV(t, "diabetes.csv", "progression")
 	produce := func(from, to int) {
-		cfg := kafkautil.NewConfig("test")
-		p, err := sarama.NewSyncProducer([]string{bootstrap}, cfg)
+		p, err := sarama.NewSyncProducer([]string{bootstrap}, kafkautil.NewIdempotentConfig("test"))
 		if err != nil {
 			t.Fatal(err)
 		}

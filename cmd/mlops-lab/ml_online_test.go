@@ -27,7 +27,7 @@ func TestMLOnline(t *testing.T) {
 	}
 	defer broker.Close()
 	bootstrap := broker.Addr()
-	p, err := sarama.NewSyncProducer([]string{bootstrap}, kafkautil.NewConfig("test"))
+	p, err := sarama.NewSyncProducer([]string{bootstrap}, kafkautil.NewIdempotentConfig("test"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,3 +36,15 @@ func SplitBootstrap(bootstrap string) []string {
 	}
 	return out
 }
+
+// NewIdempotentConfig is NewConfig for a producer whose retries must not
+// write a record twice (every in-sync replica acknowledges; one request in
+// flight; the broker drops a batch it already has). Tests that count
+// records exactly produce their input with it.
+func NewIdempotentConfig(clientID string) *sarama.Config {
+	cfg := NewConfig(clientID)
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Producer.Idempotent = true
+	cfg.Net.MaxOpenRequests = 1
+	return cfg
+}

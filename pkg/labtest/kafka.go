@@ -25,13 +25,10 @@ func Group(t testing.TB, base string) string {
 // fails the test when the cluster refuses a record.
 func Produce(t testing.TB, bootstrap string, msgs ...*sarama.ProducerMessage) {
 	t.Helper()
-	cfg := kafkautil.NewConfig("mlops-lab-test-producer")
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
 	// A retry after a slow answer on a loaded machine must not write a
 	// record twice: an extra input looks like the learner's code counting
 	// something twice.
-	cfg.Producer.Idempotent = true
-	cfg.Net.MaxOpenRequests = 1
+	cfg := kafkautil.NewIdempotentConfig("mlops-lab-test-producer")
 	cfg.Producer.Partitioner = sarama.NewManualPartitioner
 	cfg.Net.DialTimeout = 5 * time.Second
 	producer, err := sarama.NewSyncProducer(kafkautil.SplitBootstrap(bootstrap), cfg)

@@ -101,7 +101,7 @@ func TestCrashesLoseNoScores(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 6000
-	cfg := kafkautil.NewConfig("crash-producer")
+	cfg := kafkautil.NewIdempotentConfig("crash-producer")
 	cfg.Producer.Return.Successes = false
 	ap, err := sarama.NewAsyncProducer([]string{bootstrap}, cfg)
 	if err != nil {

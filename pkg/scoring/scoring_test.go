@@ -96,7 +96,7 @@ func featureRecord(d *mlkit.Dataset, i int) []byte {
 
 func newProducer(t testing.TB, bootstrap string) sarama.SyncProducer {
 	t.Helper()
-	cfg := kafkautil.NewConfig("scoring-test")
+	cfg := kafkautil.NewIdempotentConfig("scoring-test")
 	cfg.Producer.Partitioner = sarama.NewHashPartitioner
 	p, err := sarama.NewSyncProducer(kafkautil.SplitBootstrap(bootstrap), cfg)
 	if err != nil {
@@ -282,7 +282,7 @@ func TestHotSwapScoresEachRecordOnce(t *testing.T) {
 	stop := make(chan struct{})
 	produced := make(chan error, 1)
 	go func() {
-		cfg := kafkautil.NewConfig("scoring-load")
+		cfg := kafkautil.NewIdempotentConfig("scoring-load")
 		ap, err := sarama.NewAsyncProducer(kafkautil.SplitBootstrap(bootstrap), cfg)
 		if err != nil {
 			produced <- err

@@ -39,7 +39,7 @@ func startBroker(t *testing.T) string {
 // at the end, and that every bad record was reported with its place.
 func TestLearnsLivePointsOnly(t *testing.T) {
 	bootstrap := startBroker(t)
-	cfg := kafkautil.NewConfig("test")
+	cfg := kafkautil.NewIdempotentConfig("test")
 	cfg.Producer.Partitioner = sarama.NewHashPartitioner
 	p, err := sarama.NewSyncProducer([]string{bootstrap}, cfg)
 	if err != nil {
@@ -120,7 +120,7 @@ func TestPrequentialSGD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := sarama.NewSyncProducer([]string{bootstrap}, kafkautil.NewConfig("test"))
+	p, err := sarama.NewSyncProducer([]string{bootstrap}, kafkautil.NewIdempotentConfig("test"))
 	if err != nil {
 		t.Fatal(err)
 	}

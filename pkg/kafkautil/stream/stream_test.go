@@ -47,13 +47,10 @@ func createTopics(t testing.TB, bootstrap string, specs ...kafkautil.TopicSpec) 
 // values and timestamps.
 func produce(t testing.TB, bootstrap string, records ...Record) {
 	t.Helper()
-	cfg := kafkautil.NewConfig("stream-test-producer")
-	cfg.Producer.Partitioner = sarama.NewManualPartitioner
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
 	// A retry on a loaded machine must not write an input twice: the tests
 	// count exactly.
-	cfg.Producer.Idempotent = true
-	cfg.Net.MaxOpenRequests = 1
+	cfg := kafkautil.NewIdempotentConfig("stream-test-producer")
+	cfg.Producer.Partitioner = sarama.NewManualPartitioner
 	p, err := sarama.NewSyncProducer([]string{bootstrap}, cfg)
 	if err != nil {
 		t.Fatal(err)
