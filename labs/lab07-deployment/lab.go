@@ -22,13 +22,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/IBM/sarama"
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/datagen"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
@@ -190,59 +187,18 @@ func TrainTradeModel(name string, version int, seed uint64, rows int) (*scoring.
 // to onReject with its topic, partition and offset; it never stops the
 // follower. The topic must exist. It returns nil when ctx ends.
 func FollowModels(ctx context.Context, bootstrap, topic string, apply func(stream.Record) error, onReject func(scoring.Rejected)) error {
-	cfg := kafkautil.NewConfig("mlops-lab-lab07-models")
-	cfg.Metadata.AllowAutoTopicCreation = false
-	cfg.Consumer.Return.Errors = true
-	// A swap should reach the service within milliseconds of the publish.
-	cfg.Consumer.MaxWaitTime = 50 * time.Millisecond
-	client, err := sarama.NewClient(kafkautil.SplitBootstrap(bootstrap), cfg)
-	if err != nil {
-		return fmt.Errorf("models topic %s: connecting to Kafka at %s: %w", topic, bootstrap, err)
-	}
-	defer client.Close()
-	partitions, err := client.Partitions(topic)
-	if err != nil {
-		return fmt.Errorf("models topic %s: %w", topic, err)
-	}
-	consumer, err := sarama.NewConsumerFromClient(client)
-	if err != nil {
-		return fmt.Errorf("models topic %s: %w", topic, err)
-	}
-	defer consumer.Close()
-	var (
-		mu sync.Mutex // one record at a time
-		wg sync.WaitGroup
-	)
-	for _, p := range partitions {
-		pc, err := consumer.ConsumePartition(topic, p, sarama.OffsetOldest)
-		if err != nil {
-			return fmt.Errorf("models topic %s partition %d: %w", topic, p, err)
+	// stream.Follow reads every partition from its first record on and
+	// calls its function one record at a time, in offset order per
+	// partition.
+	err := stream.Follow(ctx, bootstrap, topic, func(r stream.Record) error {
+		if err := apply(r); err != nil && onReject != nil {
+			onReject(scoring.Rejected{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Err: err})
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer pc.AsyncClose()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-pc.Errors():
-				case msg, ok := <-pc.Messages():
-					if !ok {
-						return
-					}
-					r := stream.Record{Topic: msg.Topic, Partition: msg.Partition, Offset: msg.Offset, Key: msg.Key, Value: msg.Value, Timestamp: msg.Timestamp}
-					mu.Lock()
-					err := apply(r)
-					mu.Unlock()
-					if err != nil && onReject != nil {
-						onReject(scoring.Rejected{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Err: err})
-					}
-				}
-			}
-		}()
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("models topic %s: %w", topic, err)
 	}
-	wg.Wait()
 	return nil
 }
 
