@@ -43,6 +43,9 @@ type scopeColumn struct {
 	Source    string
 	Type      *types.Type
 	Key       bool
+	// Pseudo marks a join side's ROWTIME, ROWPARTITION or ROWOFFSET:
+	// reached only qualified (L.ROWTIME) and never part of `*`.
+	Pseudo bool
 }
 
 // scope resolves names for the compiler.
@@ -77,7 +80,7 @@ var pseudoColumns = map[string]*types.Type{
 func (s *scope) resolve(ref *parser.ColumnRef) (int, error) {
 	found := -1
 	for i, c := range s.cols {
-		if c.Name != ref.Name {
+		if c.Name != ref.Name || (c.Pseudo && ref.Qualifier == "") {
 			continue
 		}
 		if ref.Qualifier != "" && !strings.EqualFold(c.Qualifier, ref.Qualifier) && !strings.EqualFold(c.Source, ref.Qualifier) {

@@ -31,7 +31,10 @@ type inputNode struct {
 	state      map[string]*Row
 	tsCol      int
 	windowKind format.WindowKind
-	next       downstream
+	// pseudo: the source is part of a join, and its row carries its own
+	// ROWTIME, ROWPARTITION and ROWOFFSET after its columns.
+	pseudo bool
+	next   downstream
 }
 
 func newInputNode(src *Source, offset, width int) (*inputNode, error) {
@@ -94,6 +97,10 @@ func (in *inputNode) process(q *query, rec Record) {
 			return
 		}
 		row.Timestamp = ts
+	}
+	if in.pseudo {
+		p := in.offset + in.nKey + in.nVal
+		row.Cols[p], row.Cols[p+1], row.Cols[p+2] = row.Timestamp, row.Partition, row.Offset
 	}
 	if !in.isTable {
 		in.next.process(q, nil, row)
@@ -649,7 +656,12 @@ type joinNode struct {
 	leftKey, rightKey     *compiled
 	leftExpr, rightExpr   parser.Expr
 	leftWidth, rightWidth int
+	width                 int // joined row width (all sources)
 	leftTable, rightTable bool
+	// windowed: both sides are windowed; rows match only within the same
+	// window, which the result keeps.
+	windowed bool
+	inner    *joinNode // the join feeding the left side (multi-way joins)
 	within                *parser.Within
 	leftState             map[string]*Row   // table-table: left rows by key
 	rightState            map[string][]*Row // right table rows / stream buffer
@@ -669,13 +681,19 @@ func (s *joinSide) process(q *query, old, new *Row) { s.j.processSide(q, s.left,
 func keyString(v any) string { return string(types.AppendKey(nil, v)) }
 
 func (j *joinNode) combine(l, r *Row, ts int64) *Row {
-	out := &Row{Cols: make([]any, j.leftWidth+j.rightWidth), Timestamp: ts}
+	out := &Row{Cols: make([]any, j.width), Timestamp: ts}
+	end := j.leftWidth + j.rightWidth
+	if r != nil {
+		copy(out.Cols[j.leftWidth:end], r.Cols[j.leftWidth:end])
+		out.Partition, out.Offset = r.Partition, r.Offset
+		out.Windowed, out.WindowStart, out.WindowEnd = r.Windowed, r.WindowStart, r.WindowEnd
+	}
 	if l != nil {
 		copy(out.Cols[:j.leftWidth], l.Cols[:j.leftWidth])
 		out.Partition, out.Offset = l.Partition, l.Offset
-	}
-	if r != nil {
-		copy(out.Cols[j.leftWidth:], r.Cols[j.leftWidth:])
+		if l.Windowed {
+			out.Windowed, out.WindowStart, out.WindowEnd = true, l.WindowStart, l.WindowEnd
+		}
 	}
 	return out
 }
@@ -700,6 +718,10 @@ func (j *joinNode) processSide(q *query, left bool, old, new *Row) {
 	ks := ""
 	if kv != nil {
 		ks = keyString(kv)
+		if j.windowed && row.Windowed {
+			// Windowed sources join window by window.
+			ks += "@" + itoa(int(row.WindowStart)) + "-" + itoa(int(row.WindowEnd))
+		}
 	}
 	switch {
 	case !j.leftTable && j.rightTable: // stream-table

@@ -271,7 +271,7 @@ func expandSelect(q *parser.Query, sc *scope, joined bool) ([]selectItem, error)
 		if it.Star {
 			bounds := sc.starWindow
 			for i, c := range sc.cols {
-				if it.StarQualifier != "" && !strings.EqualFold(c.Qualifier, it.StarQualifier) && !strings.EqualFold(c.Source, it.StarQualifier) {
+				if c.Pseudo || it.StarQualifier != "" && !strings.EqualFold(c.Qualifier, it.StarQualifier) && !strings.EqualFold(c.Source, it.StarQualifier) {
 					continue
 				}
 				if bounds && !c.Key {
@@ -279,8 +279,10 @@ func expandSelect(q *parser.Query, sc *scope, joined bool) ([]selectItem, error)
 					bounds = false
 				}
 				alias := c.Name
-				if joined && it.StarQualifier == "" {
-					alias = c.Qualifier + "_" + c.Name
+				if joined {
+					// ksqlDB names every column of a join's `*` and
+					// `X.*` after its source: X_COL.
+					alias = strings.ToUpper(c.Qualifier) + "_" + c.Name
 				}
 				items = append(items, selectItem{expr: &parser.ColumnRef{Qualifier: c.Qualifier, Name: c.Name}, alias: alias})
 				if bounds && i == len(sc.cols)-1 {
@@ -314,15 +316,21 @@ func expandSelect(q *parser.Query, sc *scope, joined bool) ([]selectItem, error)
 		case *parser.ColumnRef:
 			it.alias = x.Name
 			if joined && x.Qualifier != "" {
-				// a.id -> A_ID when the name clashes across sources
+				// In a join, a qualified column whose name more than one
+				// source has is named after its source: a.id -> A_ID
+				// (a.ROWTIME -> A_ROWTIME: every source has ROWTIME).
 				n := 0
 				for _, c := range sc.cols {
 					if c.Name == x.Name {
 						n++
 					}
 				}
-				if n > 1 {
-					it.alias = strings.ToUpper(x.Qualifier) + "_" + x.Name
+				if _, pseudo := pseudoColumns[x.Name]; n > 1 || pseudo {
+					q := x.Qualifier
+					if idx, err := sc.resolve(x); err == nil {
+						q = sc.cols[idx].Qualifier
+					}
+					it.alias = strings.ToUpper(q) + "_" + x.Name
 				}
 			}
 		case *parser.Dereference:
@@ -634,111 +642,204 @@ func (p *planner) planAggregate(q *parser.Query, sc *scope, pl *plan) (*aggregat
 	return agg, nil
 }
 
-// planJoin plans `left JOIN right ON ...` (one join).
-func (p *planner) planJoin(j *parser.Join, sc *scope, pl *plan) (*joinNode, error) {
-	left, ok := j.Left.(*parser.AliasedSource)
-	if !ok {
-		return nil, fmt.Errorf("only joins of two sources are supported")
+// joinPseudo are the pseudo columns each side of a join carries in the
+// joined row, so that `L.ROWTIME` or `R.ROWPARTITION` reach that side's
+// record (named L_ROWTIME, R_ROWPARTITION in the result, as in ksqlDB).
+var joinPseudo = []string{"ROWTIME", "ROWPARTITION", "ROWOFFSET"}
+
+// joinSource is one source of a (possibly multi-way) join, laid out at
+// offset in the joined row.
+type joinSource struct {
+	ref    *parser.AliasedSource
+	src    *Source
+	alias  string
+	offset int
+	width  int // columns plus pseudo columns
+}
+
+// flattenJoin lists the sources of a left-deep join tree, leftmost first,
+// and the joins in the order they apply.
+func flattenJoin(j *parser.Join) ([]*parser.AliasedSource, []*parser.Join, error) {
+	switch l := j.Left.(type) {
+	case *parser.AliasedSource:
+		return []*parser.AliasedSource{l, j.Right}, []*parser.Join{j}, nil
+	case *parser.Join:
+		srcs, joins, err := flattenJoin(l)
+		if err != nil {
+			return nil, nil, err
+		}
+		return append(srcs, j.Right), append(joins, j), nil
 	}
-	right := j.Right
-	ls, rs := p.cat.Get(left.Name), p.cat.Get(right.Name)
-	if ls == nil {
-		return nil, fmt.Errorf("%s does not exist.", left.Name)
+	return nil, nil, fmt.Errorf("unsupported FROM clause")
+}
+
+// planJoin plans `a JOIN b ON ... [JOIN c ON ...]`: each join takes the
+// joined row of the sources before it as its left side.
+func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, error) {
+	refs, joins, err := flattenJoin(top)
+	if err != nil {
+		return nil, err
 	}
-	if rs == nil {
-		return nil, fmt.Errorf("%s does not exist.", right.Name)
+	srcs := make([]*joinSource, len(refs))
+	for i, r := range refs {
+		s := p.cat.Get(r.Name)
+		if s == nil {
+			return nil, fmt.Errorf("%s does not exist.", r.Name)
+		}
+		srcs[i] = &joinSource{ref: r, src: s, alias: sourceAlias(r.Alias, s)}
+	}
+	seenAlias := map[string]bool{}
+	for _, s := range srcs {
+		if seenAlias[strings.ToUpper(s.alias)] {
+			return nil, fmt.Errorf("Can not join '%s' to '%s': self joins require aliases for both sides.", s.src.Name, s.src.Name)
+		}
+		seenAlias[strings.ToUpper(s.alias)] = true
 	}
 	// Names for messages, in the order the statement gives the sources.
-	origLeft, origRight := sourceAlias(left.Alias, ls), sourceAlias(right.Alias, rs)
-	origLeftParts, origRightParts := ls.Partitions, rs.Partitions
-	jt := j.Type
-	if jt == parser.JoinRight {
-		left, right = right, left
-		ls, rs = rs, ls
-		jt = parser.JoinLeft
+	origLeft, origRight := srcs[0].alias, srcs[1].alias
+	origLeftParts, origRightParts := srcs[0].src.Partitions, srcs[1].src.Partitions
+	firstType := joins[0].Type
+	if firstType == parser.JoinRight {
+		srcs[0], srcs[1] = srcs[1], srcs[0]
 	}
-	la, ra := left.Alias, right.Alias
-	if la == "" {
-		la = ls.Name
-	}
-	if ra == "" {
-		ra = rs.Name
-	}
-	for _, c := range ls.Columns {
-		sc.cols = append(sc.cols, scopeColumn{Name: c.Name, Qualifier: la, Source: ls.Name, Type: c.Type, Key: c.Key})
-	}
-	for _, c := range rs.Columns {
-		sc.cols = append(sc.cols, scopeColumn{Name: c.Name, Qualifier: ra, Source: rs.Name, Type: c.Type, Key: c.Key})
-	}
-	cmp, ok := j.On.(*parser.Comparison)
-	if !ok || cmp.Op != "=" {
-		return nil, fmt.Errorf("Unsupported join criteria %s: only equality joins are supported.", parser.FormatExpr(j.On))
-	}
-	leftScope := &scope{cols: sc.cols[:len(ls.Columns)]}
-	// Right-side expressions are compiled against the combined layout.
-	lexpr, rexpr := cmp.L, cmp.R
-	lk, err := p.c.compile(lexpr, leftScope)
-	if err != nil {
-		lexpr, rexpr = cmp.R, cmp.L
-		if lk, err = p.c.compile(lexpr, leftScope); err != nil {
-			return nil, fmt.Errorf("Invalid join condition: %s", parser.FormatExpr(j.On))
+	off := 0
+	for _, s := range srcs {
+		s.offset = off
+		for _, c := range s.src.Columns {
+			sc.cols = append(sc.cols, scopeColumn{Name: c.Name, Qualifier: s.alias, Source: s.src.Name, Type: c.Type, Key: c.Key})
 		}
-	}
-	rk, err := p.c.compile(rexpr, &scope{cols: sc.cols})
-	if err != nil {
-		return nil, err
-	}
-	// A table is joined on its primary key (a stream-table join, or the
-	// right side of a table-table join; a left table joined on another
-	// column is a foreign-key join).
-	if rs.Kind == parser.KindTable && !joinsOnKey(rexpr, sc, len(ls.Columns), rs) {
-		got := qualifiedExpr(lexpr, sc) + " = " + qualifiedExpr(rexpr, sc)
-		if ls.Kind == parser.KindTable {
-			return nil, fmt.Errorf("Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s.", got)
+		for _, name := range joinPseudo {
+			sc.cols = append(sc.cols, scopeColumn{Name: name, Qualifier: s.alias, Source: s.src.Name, Type: pseudoColumns[name], Pseudo: true})
 		}
-		return nil, fmt.Errorf("Invalid join condition: stream-table joins require to join on the table's primary key. Got %s.", got)
+		s.width = len(s.src.Columns) + len(joinPseudo)
+		off += s.width
 	}
-	// The sources must be co-partitioned.
-	if origLeftParts > 0 && origRightParts > 0 && origLeftParts != origRightParts {
-		return nil, fmt.Errorf("Can't join `%s` with `%s` since the number of partitions don't match. `%s` partitions = %d; `%s` partitions = %d. Please repartition either one so that the number of partitions match.",
-			origLeft, origRight, origLeft, origLeftParts, origRight, origRightParts)
+	width := off
+	inputs := make([]*inputNode, len(srcs))
+	for i, s := range srcs {
+		in, err := newInputNode(s.src, s.offset, width)
+		if err != nil {
+			return nil, err
+		}
+		in.pseudo = true
+		inputs[i] = in
 	}
-	jn := &joinNode{typ: jt, leftKey: lk, rightKey: rk, leftExpr: lexpr, rightExpr: rexpr, leftWidth: len(ls.Columns), rightWidth: len(rs.Columns),
-		leftTable: ls.Kind == parser.KindTable, rightTable: rs.Kind == parser.KindTable,
-		leftState: map[string]*Row{}, rightState: map[string][]*Row{}}
-	if j.Within != nil {
-		jn.within = j.Within
+	pl.inputs = inputs
+	for _, s := range srcs {
+		pl.sources = append(pl.sources, s.src)
+		pl.steps = append(pl.steps, fmt.Sprintf("[ SOURCE ] | Source: %s | Topic: %s", s.src.Name, s.src.Topic))
 	}
-	switch {
-	case !jn.leftTable && !jn.rightTable && j.Within == nil:
-		return nil, fmt.Errorf("Stream-Stream joins must have a WITHIN clause specified. None was provided.")
-	case jn.leftTable && !jn.rightTable:
-		return nil, fmt.Errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s %s.", ls.Name, jt, rs.Name)
+	var prev *joinNode
+	leftTable := srcs[0].src.Kind == parser.KindTable
+	leftWindow := srcs[0].src.WindowKind()
+	for k, j := range joins {
+		rs := srcs[k+1]
+		jt := j.Type
+		if jt == parser.JoinRight {
+			if k > 0 {
+				return nil, fmt.Errorf("RIGHT OUTER JOIN is only supported as the first join of a multi-way join; swap the sources and use LEFT JOIN.")
+			}
+			jt = parser.JoinLeft
+		}
+		leftWidth := rs.offset
+		cmp, ok := j.On.(*parser.Comparison)
+		if !ok || cmp.Op != "=" {
+			return nil, fmt.Errorf("Unsupported join criteria %s: only equality joins are supported.", parser.FormatExpr(j.On))
+		}
+		leftScope := &scope{cols: sc.cols[:leftWidth]}
+		rightScope := &scope{cols: sc.cols[:leftWidth+rs.width]}
+		lexpr, rexpr := cmp.L, cmp.R
+		lk, err := p.c.compile(lexpr, leftScope)
+		if err != nil || !refersOnlyTo(rexpr, rightScope, leftWidth) {
+			lexpr, rexpr = cmp.R, cmp.L
+			if lk, err = p.c.compile(lexpr, leftScope); err != nil {
+				return nil, fmt.Errorf("Invalid join condition: %s", parser.FormatExpr(j.On))
+			}
+		}
+		rk, err := p.c.compile(rexpr, rightScope)
+		if err != nil {
+			return nil, err
+		}
+		rightTable := rs.src.Kind == parser.KindTable
+		// A table is joined on its primary key (a stream-table join, or the
+		// right side of a table-table join; a left table joined on another
+		// column is a foreign-key join).
+		if rightTable && !joinsOnKey(rexpr, sc, leftWidth, rs.src) {
+			got := qualifiedExpr(lexpr, sc) + " = " + qualifiedExpr(rexpr, sc)
+			if leftTable {
+				return nil, fmt.Errorf("Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s.", got)
+			}
+			return nil, fmt.Errorf("Invalid join condition: stream-table joins require to join on the table's primary key. Got %s.", got)
+		}
+		// The sources must be co-partitioned.
+		if k == 0 && origLeftParts > 0 && origRightParts > 0 && origLeftParts != origRightParts {
+			return nil, fmt.Errorf("Can't join `%s` with `%s` since the number of partitions don't match. `%s` partitions = %d; `%s` partitions = %d. Please repartition either one so that the number of partitions match.",
+				origLeft, origRight, origLeft, origLeftParts, origRight, origRightParts)
+		}
+		jn := &joinNode{typ: jt, leftKey: lk, rightKey: rk, leftExpr: lexpr, rightExpr: rexpr, leftWidth: leftWidth, rightWidth: rs.width, width: width,
+			leftTable: leftTable, rightTable: rightTable,
+			windowed: leftWindow != format.NotWindowed && rs.src.WindowKind() != format.NotWindowed,
+			leftState: map[string]*Row{}, rightState: map[string][]*Row{}}
+		if j.Within != nil {
+			jn.within = j.Within
+		}
+		switch {
+		case !jn.leftTable && !jn.rightTable && j.Within == nil:
+			return nil, fmt.Errorf("Stream-Stream joins must have a WITHIN clause specified. None was provided.")
+		case jn.leftTable && !jn.rightTable:
+			return nil, fmt.Errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s %s.", leftName(srcs, k), jt, rs.src.Name)
+		case !jn.leftTable && jn.rightTable && jt == parser.JoinOuter:
+			return nil, fmt.Errorf("Invalid join type: full-outer join not supported for stream-table join. Got %s %s %s.", leftName(srcs, k), jt, rs.src.Name)
+		}
+		if prev == nil {
+			inputs[0].next = &joinSide{j: jn, left: true}
+		} else {
+			prev.next = &joinSide{j: jn, left: true}
+		}
+		inputs[k+1].next = &joinSide{j: jn, left: false}
+		pl.steps = append(pl.steps, fmt.Sprintf("[ JOIN ] | Type: %s | On: %s", jt, parser.FormatExpr(j.On)))
+		if jn.windowed && leftWindow != format.NotWindowed {
+			pl.windowKind, pl.windowSize = leftWindow, srcs[0].src.WindowSize
+		}
+		leftTable = leftTable && rightTable
+		if leftWindow != rs.src.WindowKind() {
+			leftWindow = format.NotWindowed
+		}
+		if prev != nil {
+			jn.inner = prev
+		}
+		prev = jn
 	}
-	width := len(ls.Columns) + len(rs.Columns)
-	lin, err := newInputNode(ls, 0, width)
-	if err != nil {
-		return nil, err
-	}
-	rin, err := newInputNode(rs, len(ls.Columns), width)
-	if err != nil {
-		return nil, err
-	}
-	lin.next = &joinSide{j: jn, left: true}
-	rin.next = &joinSide{j: jn, left: false}
-	jn.inputs = []*inputNode{lin, rin}
-	pl.inputs = []*inputNode{lin, rin}
-	pl.sources = []*Source{ls, rs}
 	pl.resultKind = parser.KindStream
-	if jn.leftTable && jn.rightTable {
+	if leftTable {
 		pl.resultKind = parser.KindTable
 	}
-	pl.steps = append(pl.steps,
-		fmt.Sprintf("[ SOURCE ] | Source: %s | Topic: %s", ls.Name, ls.Topic),
-		fmt.Sprintf("[ SOURCE ] | Source: %s | Topic: %s", rs.Name, rs.Topic),
-		fmt.Sprintf("[ JOIN ] | Type: %s | On: %s", jt, parser.FormatExpr(j.On)))
-	pl.joinNode = jn
-	return jn, nil
+	sc.windowed = pl.windowKind != format.NotWindowed
+	pl.joinNode = prev
+	return prev, nil
+}
+
+// leftName names the left side of the k-th join for messages.
+func leftName(srcs []*joinSource, k int) string {
+	if k == 0 {
+		return srcs[0].src.Name
+	}
+	return srcs[k].src.Name
+}
+
+// refersOnlyTo reports whether every column e refers to lies in the
+// columns from offset on (the right side of a join).
+func refersOnlyTo(e parser.Expr, sc *scope, offset int) bool {
+	ok := true
+	walk(e, func(x parser.Expr) bool {
+		if ref, isRef := x.(*parser.ColumnRef); isRef {
+			if idx, err := sc.resolve(ref); err != nil || idx < offset {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok
 }
 
 // sourceAlias is the name a joined source goes by: its alias, else its

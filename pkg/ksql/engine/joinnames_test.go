@@ -1,0 +1,99 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// joinFixture creates a stream and a table keyed alike, both with a column
+// named A, so that `*` over their join needs source-prefixed names.
+const joinFixture = `CREATE STREAM l (id STRING KEY, a INT, b STRING) WITH (kafka_topic='l', value_format='JSON', partitions=1);
+	CREATE TABLE r (id STRING PRIMARY KEY, a INT, c STRING) WITH (kafka_topic='r', value_format='JSON', partitions=1);
+	CREATE STREAM l2 (id STRING KEY, d INT) WITH (kafka_topic='l2', value_format='JSON', partitions=1);`
+
+func outputs(topics *MemoryTopics, topic string) []string {
+	var out []string
+	for _, r := range topics.Records(topic) {
+		out = append(out, fmt.Sprintf("%s=%s@%d", r.Key, r.Value, r.Timestamp))
+	}
+	return out
+}
+
+// SELECT * and X.* over a join name every column after its source
+// (alias_column), as ksqlDB does, instead of clashing.
+func TestJoinStarNames(t *testing.T) {
+	for _, tc := range []struct{ sel, schema string }{
+		{"*", "L_ID STRING KEY, L_A INTEGER, L_B STRING, R_ID STRING, R_A INTEGER, R_C STRING"},
+		{"l.*, r.*", "L_ID STRING KEY, L_A INTEGER, L_B STRING, R_ID STRING, R_A INTEGER, R_C STRING"},
+		{"r.*, l.id", "R_ID STRING KEY, R_A INTEGER, R_C STRING, L_ID STRING"},
+		{"l.id, l.a, r.a, c", "L_ID STRING KEY, L_A INTEGER, R_A INTEGER, C STRING"},
+		{"l.id, l.ROWTIME, r.ROWPARTITION, r.ROWOFFSET", "L_ID STRING KEY, L_ROWTIME BIGINT, R_ROWPARTITION INTEGER, R_ROWOFFSET BIGINT"},
+	} {
+		eng, _, _ := testEngine(t)
+		mustExec(t, eng, joinFixture)
+		mustExec(t, eng, "CREATE STREAM o AS SELECT "+tc.sel+" FROM l JOIN r ON l.id = r.id;")
+		if got := schemaString(eng.Catalog().Get("O").Columns); got != tc.schema {
+			t.Errorf("SELECT %s: schema = %s, want %s", tc.sel, got, tc.schema)
+		}
+	}
+}
+
+// Each side's ROWTIME and ROWPARTITION are that side's record's.
+func TestJoinSidePseudoColumns(t *testing.T) {
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, joinFixture+`CREATE STREAM o AS SELECT l.id, l.ROWTIME, r.ROWTIME, ROWTIME AS t, r.ROWPARTITION FROM l JOIN r ON l.id = r.id;`)
+	produce(t, topics, "r", []byte("k"), `{"a":1,"c":"x"}`, 10)
+	produce(t, topics, "l", []byte("k"), `{"a":2,"b":"y"}`, 25)
+	want := `[k={"L_ROWTIME":25,"R_ROWTIME":10,"T":25,"R_ROWPARTITION":0}@25]`
+	if got := fmt.Sprint(outputs(topics, "O")); got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+// A three-way join: a stream joined with a table, then with a stream.
+func TestThreeWayJoin(t *testing.T) {
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, joinFixture+`CREATE STREAM o AS SELECT l.id, b, c, d FROM l JOIN r ON l.id = r.id LEFT JOIN l2 WITHIN 1 MINUTE ON l.id = l2.id;`)
+	if got := schemaString(eng.Catalog().Get("O").Columns); got != "L_ID STRING KEY, B STRING, C STRING, D INTEGER" {
+		t.Errorf("schema = %s", got)
+	}
+	produce(t, topics, "r", []byte("k"), `{"a":1,"c":"x"}`, 10)
+	produce(t, topics, "l2", []byte("k"), `{"d":7}`, 20)
+	produce(t, topics, "l", []byte("k"), `{"a":2,"b":"y"}`, 30)
+	produce(t, topics, "l", []byte("j"), `{"a":2,"b":"z"}`, 40)
+	want := `[k={"B":"y","C":"x","D":7}@30]`
+	if got := fmt.Sprint(outputs(topics, "O")); got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+// Stream-stream joins of windowed streams join window by window and keep
+// the window on the key.
+func TestWindowedStreamJoin(t *testing.T) {
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, `CREATE STREAM a (id STRING KEY, x INT) WITH (kafka_topic='a', value_format='JSON', partitions=1, window_type='Tumbling', window_size='10 SECONDS');
+		CREATE STREAM b (id STRING KEY, y INT) WITH (kafka_topic='b', value_format='JSON', partitions=1, window_type='Tumbling', window_size='10 SECONDS');
+		CREATE STREAM o AS SELECT a.id, WINDOWSTART AS ws, WINDOWEND AS we, x, y FROM a JOIN b WITHIN 1 MINUTE ON a.id = b.id;`)
+	if got := eng.Catalog().Get("O"); !got.Windowed() {
+		t.Fatalf("result is not windowed: %s", schemaString(got.Columns))
+	}
+	wkey := func(k string, start int64) []byte {
+		b := []byte(k)
+		for i := 7; i >= 0; i-- {
+			b = append(b, byte(start>>(8*i)))
+		}
+		return b
+	}
+	produce(t, topics, "a", wkey("k", 0), `{"x":1}`, 1)
+	produce(t, topics, "b", wkey("k", 10000), `{"y":2}`, 2)
+	produce(t, topics, "b", wkey("k", 0), `{"y":3}`, 3)
+	var got []string
+	for _, r := range topics.Records("O") {
+		got = append(got, fmt.Sprintf("%q=%s", r.Key, r.Value))
+	}
+	want := `["k\x00\x00\x00\x00\x00\x00\x00\x00"={"WS":0,"WE":10000,"X":1,"Y":3}]`
+	if strings.Join(got, ",") != strings.Trim(want, "[]") {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
