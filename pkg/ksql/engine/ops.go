@@ -660,15 +660,15 @@ type joinNode struct {
 	leftTable, rightTable bool
 	// windowed: both sides are windowed; rows match only within the same
 	// window, which the result keeps.
-	windowed bool
-	inner    *joinNode // the join feeding the left side (multi-way joins)
-	within                *parser.Within
-	leftState             map[string]*Row   // table-table: left rows by key
-	rightState            map[string][]*Row // right table rows / stream buffer
-	leftBuf               map[string][]*Row // stream-stream left buffer
-	inputs                []*inputNode
-	next                  downstream
-	streamTime            int64
+	windowed   bool
+	inner      *joinNode // the join feeding the left side (multi-way joins)
+	within     *parser.Within
+	leftState  map[string]*Row   // table-table: left rows by key
+	rightState map[string][]*Row // right table rows / stream buffer
+	leftBuf    map[string][]*Row // stream-stream left buffer
+	inputs     []*inputNode
+	next       downstream
+	streamTime int64
 }
 
 type joinSide struct {

@@ -778,7 +778,7 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 		}
 		jn := &joinNode{typ: jt, leftKey: lk, rightKey: rk, leftExpr: lexpr, rightExpr: rexpr, leftWidth: leftWidth, rightWidth: rs.width, width: width,
 			leftTable: leftTable, rightTable: rightTable,
-			windowed: leftWindow != format.NotWindowed && rs.src.WindowKind() != format.NotWindowed,
+			windowed:  leftWindow != format.NotWindowed && rs.src.WindowKind() != format.NotWindowed,
 			leftState: map[string]*Row{}, rightState: map[string][]*Row{}}
 		if j.Within != nil {
 			jn.within = j.Within
