@@ -668,7 +668,7 @@ func (e *Engine) insertValues(ctx context.Context, s *parser.InsertValues) (Enti
 		vals = append(vals, row[col.Name])
 	}
 	var kb []byte
-	if len(keys) > 0 && !allNil(keys) {
+	if len(keys) > 1 || len(keys) == 1 && keys[0] != nil {
 		if kb, err = kc.Encode(nil, keys); err != nil {
 			return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
 		}
@@ -684,15 +684,6 @@ func (e *Engine) insertValues(ctx context.Context, s *parser.InsertValues) (Enti
 		return nil, stmtErr(ErrServer, text, "Failed to insert values into '%s': %v", target.Name, err)
 	}
 	return nil, nil
-}
-
-func allNil(vs []any) bool {
-	for _, v := range vs {
-		if v != nil {
-			return false
-		}
-	}
-	return true
 }
 
 func (e *Engine) drop(ctx context.Context, s *parser.DropSource) (Entity, error) {
@@ -804,7 +795,9 @@ type sink interface {
 func (s *topicSink) emit(q *query, em emission) {
 	var key []byte
 	var err error
-	if len(em.keys) > 0 && !allNil(em.keys) {
+	// A key of several columns is written even when they are all null
+	// ({"A":null,"B":null}), as ksqlDB does; a single null key is no key.
+	if len(em.keys) > 1 || len(em.keys) == 1 && em.keys[0] != nil {
 		if key, err = s.keyCodec.Encode(nil, em.keys); err != nil {
 			q.logError(q.cur, "Failed to serialize key: "+err.Error())
 			return
