@@ -90,7 +90,9 @@ func TestProblemsNameTheirFix(t *testing.T) {
 		detail string // a part of the detail
 	}{
 		{"no go", "", func(d *Doctor) {
-			d.GoVersion = func(context.Context) (string, error) { return "", errors.New(`exec: "go": executable file not found in $PATH`) }
+			d.GoVersion = func(context.Context) (string, error) {
+				return "", errors.New(`exec: "go": executable file not found in $PATH`)
+			}
 		}, "go", Fail, "no go command"},
 		{"old go", "", func(d *Doctor) {
 			d.GoVersion = func(context.Context) (string, error) { return "go1.22.3", nil }
