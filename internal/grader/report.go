@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jstemmer/go-junit-report/v2/junit"
+
+	"github.com/mlops-lab/mlops-lab/internal/labs"
 )
 
 // Status values, as in Exercism's results.json.
@@ -89,7 +91,7 @@ func (r Report) WriteJUnit(w io.Writer) error {
 			Name:      t.Exercise,
 			Classname: t.Lab + "." + t.Name,
 			Time:      fmt.Sprintf("%.3f", t.Duration.Seconds()),
-			SystemOut: &junit.Output{Data: fmt.Sprintf("points: %s/%s", formatPoints(t.Score), formatPoints(t.MaxScore))},
+			SystemOut: &junit.Output{Data: fmt.Sprintf("points: %s/%s", FormatPoints(t.Score), FormatPoints(t.MaxScore))},
 		}
 		switch t.Status {
 		case StatusFail:
@@ -108,11 +110,98 @@ func (r Report) WriteJUnit(w io.Writer) error {
 				maxScore += t.MaxScore
 			}
 		}
-		s.AddProperty("score", formatPoints(round2(score)))
-		s.AddProperty("max_score", formatPoints(maxScore))
+		s.AddProperty("score", FormatPoints(round2(score)))
+		s.AddProperty("max_score", FormatPoints(maxScore))
 		suites.AddSuite(*s)
 	}
 	return suites.WriteXML(w)
+}
+
+// WriteText writes the per-lab, per-exercise summary a learner reads; lab
+// titles come from cat, and solution says the reference solution was graded.
+func (r Report) WriteText(w io.Writer, cat *labs.Catalogue, solution bool) error {
+	// Errors of w are kept and returned once, so the summary reads as it is
+	// composed.
+	ew := &errWriter{w: w}
+	var lab string
+	labScore := map[string][2]float64{}
+	for _, t := range r.Tests {
+		s := labScore[t.Lab]
+		labScore[t.Lab] = [2]float64{s[0] + t.Score, s[1] + t.MaxScore}
+	}
+	for _, t := range r.Tests {
+		if t.Lab != lab {
+			lab = t.Lab
+			title := lab
+			if l, err := cat.Find(lab); err == nil {
+				title = fmt.Sprintf("%s: %s", l.ID, l.Title)
+			}
+			if solution {
+				title += " (reference solution)"
+			}
+			s := labScore[lab]
+			fmt.Fprintf(ew, "\n%s   %s/%s points\n", title, FormatPoints(s[0]), FormatPoints(s[1]))
+		}
+		line := fmt.Sprintf("  %-5s %-28s %6s/%s", StatusMark(t.Status), t.Exercise, FormatPoints(t.Score), FormatPoints(t.MaxScore))
+		if t.Subtests > 0 && t.Status != StatusPass {
+			line += fmt.Sprintf("   (%d of %d checks passed)", t.SubtestsPassed, t.Subtests)
+		}
+		fmt.Fprintln(ew, line)
+		if t.Status != StatusPass && t.Message != "" {
+			for _, l := range strings.Split(t.Message, "\n") {
+				fmt.Fprintf(ew, "        %s\n", l)
+			}
+		}
+	}
+	fmt.Fprintf(ew, "\nscore: %s/%s", FormatPoints(r.Score), FormatPoints(r.MaxScore))
+	switch {
+	case r.Passed() && len(r.Tests) == 1:
+		// Only one exercise was graded (--exercise): say no more than that.
+		fmt.Fprintf(ew, "   %s passes; grade the whole lab to see the rest\n", r.Tests[0].Exercise)
+	case r.Passed():
+		fmt.Fprintln(ew, "   all exercises pass")
+	default:
+		fmt.Fprintf(ew, "   (%s when stuck)\n", r.hintCommand())
+	}
+	return ew.err
+}
+
+// hintCommand names the hint of the first exercise that did not pass, as
+// the learner would type it.
+func (r Report) hintCommand() string {
+	for _, t := range r.Tests {
+		if t.Status != StatusPass {
+			return fmt.Sprintf("`mlops-lab hint %s %s`", t.Lab, t.Exercise)
+		}
+	}
+	return "`mlops-lab hint LAB`"
+}
+
+// StatusMark is how the text report and grade's progress lines show a status.
+func StatusMark(status string) string {
+	switch status {
+	case StatusPass:
+		return "PASS"
+	case StatusError:
+		return "ERROR"
+	default:
+		return "FAIL"
+	}
+}
+
+// errWriter remembers the first write error and skips writes after it.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
 }
 
 func firstLine(s string) string {
@@ -120,7 +209,9 @@ func firstLine(s string) string {
 	return line
 }
 
-func formatPoints(p float64) string {
+// FormatPoints writes points as a learner reads them: whole numbers without
+// decimals, others with two.
+func FormatPoints(p float64) string {
 	if p == math.Trunc(p) {
 		return fmt.Sprintf("%.0f", p)
 	}

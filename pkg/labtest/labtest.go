@@ -18,15 +18,17 @@ import (
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
+	"github.com/mlops-lab/mlops-lab/pkg/labcontract"
 )
 
-// Environment variables `mlops-lab grade` sets for grading tests.
+// Environment variables `mlops-lab grade` sets for grading tests; the names
+// are defined in package labcontract.
 const (
-	EnvBootstrap = "MLOPS_LAB_BOOTSTRAP"
-	EnvKsqlURL   = "MLOPS_LAB_KSQL_URL"
+	EnvBootstrap = labcontract.EnvBootstrap
+	EnvKsqlURL   = labcontract.EnvKsqlURL
 	// EnvSolutionDir is set by `mlops-lab grade --solution` to the folder
 	// holding the reference solution's files.
-	EnvSolutionDir = "MLOPS_LAB_SOLUTION_DIR"
+	EnvSolutionDir = labcontract.EnvSolutionDir
 )
 
 // LabFile reads one of the learner's run-time files (a SQL script, say) from

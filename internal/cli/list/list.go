@@ -1,4 +1,6 @@
-package main
+// Package list is the `mlops-lab list` command: the labs, their titles and
+// the learner's progress.
+package list
 
 import (
 	"errors"
@@ -7,46 +9,62 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/env"
+	"github.com/mlops-lab/mlops-lab/internal/grader"
+	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/progress"
+	"github.com/mlops-lab/mlops-lab/internal/workspace"
 )
 
-func newListCmd(app *App) *cobra.Command {
+// ListOptions is what `list` needs.
+type ListOptions struct {
+	IO        *iostreams.IOStreams
+	Workspace func() (workspace.Workspace, error)
+}
+
+// NewCmdList returns the list command; runF, when not nil, runs instead of
+// the command (for tests).
+func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{IO: f.IOStreams, Workspace: f.Workspace}
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List the labs, their titles and your progress",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runList(app)
+			if runF != nil {
+				return runF(opts)
+			}
+			return listRun(opts)
 		},
 	}
 }
 
-func runList(app *App) error {
+func listRun(opts *ListOptions) error {
 	cat, err := labs.Default()
 	if err != nil {
 		return err
 	}
 	var prog *progress.File
 	var running *env.Record
-	if ws, err := app.workspace(); err == nil {
+	if ws, err := opts.Workspace(); err == nil {
 		if prog, err = progress.Load(ws); err != nil {
-			fmt.Fprintf(app.Err, "warning: %v\n", err)
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %v\n", err)
 		}
 		if rec, err := env.LiveRecord(ws); err == nil {
 			running = &rec
 		} else if !errors.Is(err, env.ErrNoRecord) {
-			fmt.Fprintf(app.Err, "warning: %v\n", err)
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %v\n", err)
 		}
 	}
-	tw := tabwriter.NewWriter(app.Out, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "LAB\tTITLE\tEXERCISES\tSCORE\tSTATUS")
 	for _, l := range cat.Labs() {
 		score, status := "-", "not graded"
 		if prog != nil {
 			if p := prog.Labs[l.ID]; p != nil {
-				score = fmt.Sprintf("%s/%d", points(p.Score), l.MaxScore())
+				score = fmt.Sprintf("%s/%d", grader.FormatPoints(p.Score), l.MaxScore())
 				status = "in progress"
 				if p.Score >= float64(l.MaxScore()) {
 					status = "done"
