@@ -227,12 +227,23 @@ func (p *Processor) Run(ctx context.Context) (err error) {
 
 // restore makes sure the changelog exists (compacted) and reads it back.
 func (p *Processor) restore(ctx context.Context) (*Table, error) {
-	partitions, err := p.inputPartitions()
+	kc, err := kafkautil.Dial(ctx, p.cfg.Bootstrap, kafkautil.NewConsoleConfig(p.cfg.ClientID))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("stream: %w", err)
+	}
+	defer kc.Close()
+	// A new changelog gets the first input's partition count (1 when the
+	// input does not exist yet): state keyed like the input spreads like it.
+	partitions := int32(1)
+	parts, err := kc.Partitions(ctx, p.cfg.Inputs[0])
+	switch {
+	case err == nil:
+		partitions = int32(len(parts))
+	case !errors.Is(err, kafkautil.ErrUnknownTopic):
+		return nil, fmt.Errorf("stream: describing %s: %w", p.cfg.Inputs[0], err)
 	}
 	spec := kafkautil.TopicSpec{Name: p.cfg.Changelog, Partitions: partitions, Compacted: true}
-	if err := kafkautil.EnsureTopics(ctx, p.cfg.Bootstrap, []kafkautil.TopicSpec{spec}); err != nil {
+	if err := kc.EnsureTopics(ctx, []kafkautil.TopicSpec{spec}); err != nil {
 		return nil, fmt.Errorf("stream: creating the changelog: %w", err)
 	}
 	values, err := ReadTable(ctx, p.cfg.Bootstrap, p.cfg.Changelog)
@@ -242,25 +253,6 @@ func (p *Processor) restore(ctx context.Context) (*Table, error) {
 	table := NewTable()
 	table.values = values
 	return table, nil
-}
-
-// inputPartitions is the first input topic's partition count (1 when it does
-// not exist yet), used for a new changelog: state keyed like the input
-// spreads like it.
-func (p *Processor) inputPartitions() (int32, error) {
-	admin, err := kafkautil.NewAdmin(p.cfg.Bootstrap)
-	if err != nil {
-		return 0, fmt.Errorf("stream: %w", err)
-	}
-	defer admin.Close()
-	meta, err := admin.DescribeTopics(p.cfg.Inputs[:1])
-	if err != nil {
-		return 0, fmt.Errorf("stream: describing %s: %w", p.cfg.Inputs[0], err)
-	}
-	if len(meta) == 1 && meta[0].Err == sarama.ErrNoError && len(meta[0].Partitions) > 0 {
-		return int32(len(meta[0].Partitions)), nil
-	}
-	return 1, nil
 }
 
 func (p *Processor) producerConfig() *sarama.Config {

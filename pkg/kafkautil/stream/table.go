@@ -189,8 +189,9 @@ func ReadTable(ctx context.Context, bootstrap, topic string) (map[string][]byte,
 }
 
 // ErrUnknownTopic is returned (wrapped) by Scan and ReadTable for a topic the
-// cluster does not have.
-var ErrUnknownTopic = errors.New("topic does not exist")
+// cluster does not have. It is kafkautil.ErrUnknownTopic: one error for a
+// missing topic, whichever package reports it.
+var ErrUnknownTopic = kafkautil.ErrUnknownTopic
 
 // Scan calls fn for every record topic holds when Scan is called. Records
 // of one partition come in offset order (the order that matters: a key's
@@ -218,27 +219,22 @@ func Follow(ctx context.Context, bootstrap, topic string, fn func(Record) error)
 // read reads every partition of topic from its first record, to the end it
 // has now (untilEnd) or on.
 func read(ctx context.Context, bootstrap, topic string, untilEnd bool, fn func(Record) error) error {
-	cfg := kafkautil.NewConfig("mlops-lab-stream-scan")
-	// Reading a table that is not there must not create an empty one.
-	cfg.Metadata.AllowAutoTopicCreation = false
-	cfg.Metadata.Retry.Max = 2
-	cfg.Net.DialTimeout = 5 * time.Second
-	cfg.Consumer.Return.Errors = true
+	// The tools' configuration: reading a table that is not there must not
+	// create an empty one, and a dead broker is reported within seconds.
+	cfg := kafkautil.NewConsoleConfig("mlops-lab-stream-scan")
 	// Follow closely: a record written now should reach fn within
 	// milliseconds, not after a fetch's default half-second wait.
 	cfg.Consumer.MaxWaitTime = 50 * time.Millisecond
-	client, err := sarama.NewClient(kafkautil.SplitBootstrap(bootstrap), cfg)
+	kc, err := kafkautil.Dial(ctx, bootstrap, cfg)
 	if err != nil {
-		return fmt.Errorf("reading %s: connecting to Kafka at %s: %w", topic, bootstrap, err)
+		return fmt.Errorf("reading %s: %w", topic, err)
 	}
-	defer client.Close()
-	partitions, err := client.Partitions(topic)
-	if errors.Is(err, sarama.ErrUnknownTopicOrPartition) {
-		return fmt.Errorf("reading %s: %w", topic, ErrUnknownTopic)
-	}
+	defer kc.Close()
+	partitions, err := kc.Partitions(ctx, topic)
 	if err != nil {
-		return fmt.Errorf("reading %s: listing its partitions: %w", topic, err)
+		return fmt.Errorf("reading %s: %w", topic, err)
 	}
+	client := kc.Sarama()
 	consumer, err := sarama.NewConsumerFromClient(client)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", topic, err)
