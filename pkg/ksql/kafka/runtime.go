@@ -1,6 +1,6 @@
 // Package kafka runs the embedded ksqlDB engine (pkg/ksql/engine) over a
-// real Kafka cluster through sarama: topics are created and listed with a
-// cluster admin, query output and INSERT VALUES records are produced with
+// real Kafka cluster through sarama: topics are created and listed through
+// the runtime's kafkautil.Client, query output and INSERT VALUES records are produced with
 // an asynchronous producer, and every running query is fed by its own
 // consumer of its source topics.
 //
@@ -96,8 +96,8 @@ func (o Options) config(clientID string) *sarama.Config {
 type Runtime struct {
 	opts      Options
 	brokers   []string
+	kc        *kafkautil.Client // owns client
 	client    sarama.Client
-	admin     sarama.ClusterAdmin
 	prod      *producer
 	eng       *engine.Engine
 	clusterID string
@@ -173,21 +173,15 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 	cfg.Producer.Flush.Messages = 500
 	cfg.ChannelBufferSize = 4096
 	cfg.Admin.Timeout = 10 * time.Second
-	client, err := sarama.NewClient(r.brokers, cfg)
+	kc, err := kafkautil.Dial(ctx, opts.Bootstrap, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("ksql: connecting to Kafka at %s: %w", opts.Bootstrap, err)
+		return nil, fmt.Errorf("ksql: %w", err)
 	}
-	r.client = client
-	admin, err := sarama.NewClusterAdminFromClient(client)
-	if err != nil {
-		client.Close()
-		return nil, fmt.Errorf("ksql: cluster admin: %w", err)
-	}
-	r.admin = admin
-	// The admin shares the client; closing it closes the client.
+	r.kc, r.client = kc, kc.Sarama()
+	client := r.client
 	prod, err := newProducer(client)
 	if err != nil {
-		admin.Close()
+		kc.Close()
 		return nil, fmt.Errorf("ksql: producer: %w", err)
 	}
 	prod.onError = func(msg *sarama.ProducerMessage, err error) {
@@ -196,7 +190,7 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 	r.prod = prod
 	r.clusterID = fetchClusterID(client)
 
-	ta := &topicAdmin{admin: admin}
+	ta := &topicAdmin{kc: kc}
 	for _, t := range []string{CommandTopic(opts.ServiceID), ProcessingLogTopic(opts.ServiceID)} {
 		if err := ta.CreateTopic(ctx, t, 1, 1); err != nil {
 			r.Close()
@@ -547,11 +541,8 @@ func (r *Runtime) Close() error {
 		if r.prod != nil {
 			r.prod.close()
 		}
-		if r.admin != nil {
-			r.admin.Close()
-		}
-		if r.client != nil && !r.client.Closed() {
-			r.client.Close()
+		if r.kc != nil {
+			r.kc.Close()
 		}
 	})
 	return nil
