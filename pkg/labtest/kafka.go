@@ -148,19 +148,11 @@ func SentinelToken(msg *sarama.ConsumerMessage) (token string, ok bool) {
 // holds.
 func EndOffsets(t testing.TB, bootstrap, topic string) map[int32]int64 {
 	t.Helper()
-	client := newClient(t, bootstrap)
-	defer client.Close()
-	partitions, err := client.Partitions(topic)
+	kc := dial(t, bootstrap)
+	defer kc.Close()
+	out, err := kc.EndOffsets(context.Background(), topic)
 	if err != nil {
-		t.Fatalf("listing the partitions of %s: %v", topic, err)
-	}
-	out := make(map[int32]int64, len(partitions))
-	for _, p := range partitions {
-		off, err := client.GetOffset(topic, p, sarama.OffsetNewest)
-		if err != nil {
-			t.Fatalf("reading the end offset of %s partition %d: %v", topic, p, err)
-		}
-		out[p] = off
+		t.Fatalf("reading the end offsets of %s: %v", topic, err)
 	}
 	return out
 }
@@ -169,26 +161,11 @@ func EndOffsets(t testing.TB, bootstrap, topic string) map[int32]int64 {
 // of topic; -1 marks a partition with no commit.
 func CommittedOffsets(t testing.TB, bootstrap, group, topic string) map[int32]int64 {
 	t.Helper()
-	client := newClient(t, bootstrap)
-	defer client.Close()
-	partitions, err := client.Partitions(topic)
+	kc := dial(t, bootstrap)
+	defer kc.Close()
+	out, err := kc.CommittedOffsets(context.Background(), group, topic)
 	if err != nil {
-		t.Fatalf("listing the partitions of %s: %v", topic, err)
-	}
-	admin, err := sarama.NewClusterAdminFromClient(client)
-	if err != nil {
-		t.Fatalf("connecting an admin client to %s: %v", bootstrap, err)
-	}
-	resp, err := admin.ListConsumerGroupOffsets(group, map[string][]int32{topic: partitions})
-	if err != nil {
-		t.Fatalf("reading the offsets group %s committed: %v", group, err)
-	}
-	out := make(map[int32]int64, len(partitions))
-	for _, p := range partitions {
-		out[p] = -1
-		if block := resp.GetBlock(topic, p); block != nil && block.Err == sarama.ErrNoError {
-			out[p] = block.Offset
-		}
+		t.Fatalf("%v", err)
 	}
 	return out
 }
@@ -225,11 +202,28 @@ func FormatOffsets(offsets map[int32]int64) string {
 	return s
 }
 
-func newClient(t testing.TB, bootstrap string) sarama.Client {
-	t.Helper()
+// testClientConfig is the configuration of the tests' own clients: the
+// course defaults (a topic a test looks at is created if need be, as the
+// learner's code would create it) and a short dial timeout.
+func testClientConfig() *sarama.Config {
 	cfg := kafkautil.NewConfig("mlops-lab-test-client")
 	cfg.Net.DialTimeout = 5 * time.Second
-	client, err := sarama.NewClient(kafkautil.SplitBootstrap(bootstrap), cfg)
+	return cfg
+}
+
+// dial connects a kafkautil.Client to bootstrap.
+func dial(t testing.TB, bootstrap string) *kafkautil.Client {
+	t.Helper()
+	kc, err := kafkautil.Dial(context.Background(), bootstrap, testClientConfig())
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	return kc
+}
+
+func newClient(t testing.TB, bootstrap string) sarama.Client {
+	t.Helper()
+	client, err := sarama.NewClient(kafkautil.SplitBootstrap(bootstrap), testClientConfig())
 	if err != nil {
 		t.Fatalf("connecting to Kafka at %s: %v", bootstrap, err)
 	}
