@@ -453,7 +453,9 @@ func (a *aggregateNode) timeWindows(q *query, r *Row) {
 			a.buffer(g, ts)
 			continue
 		}
-		a.emit(q, g, ts, g)
+		// A window's row carries the latest record time in it.
+		g.maxTs = max(g.maxTs, ts)
+		a.emit(q, g, g.maxTs, g)
 	}
 	a.seen++
 	if a.seen%1024 == 0 {

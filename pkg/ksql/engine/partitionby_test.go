@@ -22,3 +22,22 @@ func TestPartitionBySeveralColumns(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// The ROWTIME of a window's row is the latest record time in the window,
+// also when a record arrives out of order.
+func TestWindowRowtimeIsLatestRecord(t *testing.T) {
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, `CREATE STREAM s (id INT KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+		CREATE TABLE w AS SELECT id, COUNT(*) AS n, MAX(ROWTIME) AS latest FROM s WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY id;`)
+	produce(t, topics, "s", intKey(1), `{"v":1}`, 5000)
+	produce(t, topics, "s", intKey(1), `{"v":1}`, 2000)
+	produce(t, topics, "s", intKey(1), `{"v":1}`, 12000)
+	var got []string
+	for _, r := range topics.Records("W") {
+		got = append(got, fmt.Sprintf("%s@%d", r.Value, r.Timestamp))
+	}
+	want := `[{"N":1,"LATEST":5000}@5000 {"N":2,"LATEST":5000}@5000 {"N":1,"LATEST":12000}@12000]`
+	if fmt.Sprint(got) != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
