@@ -6,18 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
-	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
-	"github.com/mlops-lab/mlops-lab/pkg/mlkit/onnxmodel"
+	"github.com/mlops-lab/mlops-lab/internal/mlrun"
 	"github.com/mlops-lab/mlops-lab/pkg/scoring"
 )
 
@@ -97,63 +92,17 @@ func runMLTrain(app *App, opts *mlTrainOptions) error {
 	if err := opts.checkModelParams(); err != nil {
 		return err
 	}
-	d, err := loadMLData(app, opts.data, mlkit.LoadOptions{Label: opts.label, Features: opts.features})
+	res, err := mlrun.Train(mlEnv(app), mlrun.TrainSpec{
+		Model: opts.spec(), Data: opts.data, Label: opts.label, Features: opts.features,
+		TestSize: opts.testSize, Seed: opts.seed, Name: opts.name, Version: opts.version, Out: opts.out,
+	})
 	if err != nil {
 		return err
-	}
-	model, _ := opts.newModel()
-	tr, err := mlkit.Train(d, mlkit.TrainSpec{Model: model, Scale: opts.scale, TestSize: opts.testSize, Seed: opts.seed, Name: opts.name, Version: opts.version})
-	if err != nil {
-		return err
-	}
-	if lr, ok := model.(*mlkit.LogisticRegression); ok && !lr.Converged {
-		fmt.Fprintf(app.Err, "warning: logistic regression did not converge in %d iterations; try --scale or a larger --max-iter\n", lr.Iterations)
-	}
-	a, err := scoring.NewArtifact(tr.Card, tr.Model, tr.Scaler)
-	if err != nil {
-		return err
-	}
-	data, err := json.MarshalIndent(a, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(mlPath(app, opts.out), append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("--out: %w", err)
 	}
 	if opts.format == "json" {
-		return json.NewEncoder(app.Out).Encode(struct {
-			File string          `json:"file"`
-			Card mlkit.ModelCard `json:"card"`
-		}{opts.out, a.Card})
+		return json.NewEncoder(app.Out).Encode(res)
 	}
-	c := a.Card
-	fmt.Fprintf(app.Out, "trained %s on %d rows of %s (%d features), measured on %d held-out rows\n", opts.model, c.TrainRows, opts.data, len(c.Features), c.TestRows)
-	keys := make([]string, 0, len(c.Metrics))
-	for k := range c.Metrics {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(app.Out, "  %-9s %.4f\n", k, c.Metrics[k])
-	}
-	fmt.Fprintf(app.Out, "wrote %s: model %s v%d, features %s\n", opts.out, c.Name, c.Version, shortList(c.Features, 5))
-	return nil
-}
-
-// readArtifact reads a model file written by ml train.
-func readArtifact(app *App, path string) (*scoring.Artifact, error) {
-	data, err := os.ReadFile(mlPath(app, path))
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("--model %s: no such file (write one with `mlops-lab ml train ... --out %s`)", path, path)
-		}
-		return nil, fmt.Errorf("--model: %w", err)
-	}
-	a, err := scoring.DecodeArtifact(data)
-	if err != nil {
-		return nil, fmt.Errorf("--model %s: %w", path, err)
-	}
-	return a, nil
+	return res.WriteText(app.Out)
 }
 
 // --- ml export ---------------------------------------------------------------
@@ -169,7 +118,7 @@ type mlExportOptions struct {
 	target  string
 }
 
-var mlExportFormats = []string{"onnx", "pmml", "ksql"}
+var mlExportFormats = mlrun.ExportFormats
 
 func newMLExportCmd(app *App) *cobra.Command {
 	opts := &mlExportOptions{}
@@ -222,49 +171,16 @@ func runMLExport(app *App, opts *mlExportOptions) error {
 	case (opts.source == "") != (opts.sink == ""):
 		return errors.New("--source and --sink go together: the stream to score and the stream to create")
 	}
-	a, err := readArtifact(app, opts.model)
+	a, err := mlEnv(app).ReadArtifact(opts.model)
 	if err != nil {
 		return err
 	}
-	form, err := a.LinearForm()
+	out, err := mlrun.Export(a, mlrun.ExportSpec{
+		ModelFile: opts.model, Format: opts.format, Producer: buildVersion(),
+		Columns: opts.columns, Source: opts.source, Sink: opts.sink, Keep: opts.keep, Target: opts.target,
+	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", opts.model, err)
-	}
-	var out []byte
-	switch opts.format {
-	case "onnx":
-		card := a.Card
-		if out, err = onnxmodel.Export(form, onnxmodel.Options{Name: a.Card.Name, ProducerVersion: buildVersion(), Card: &card}); err != nil {
-			return err
-		}
-	case "pmml":
-		var b strings.Builder
-		target := opts.target
-		if target == "" {
-			target = a.Card.Label
-		}
-		if err := form.WritePMML(&b, mlkit.PMMLOptions{Target: target, ModelName: a.Card.Name, Version: buildVersion(), Created: a.Card.Created}); err != nil {
-			return err
-		}
-		out = []byte(b.String())
-	case "ksql":
-		var text string
-		if opts.source != "" {
-			text, err = form.KSQLStatement(mlkit.KSQLQuery{Sink: opts.sink, Source: opts.source, Columns: opts.columns, Keep: opts.keep})
-		} else if form.Link == mlkit.LinkSoftmax {
-			var exprs []string
-			exprs, err = form.KSQLClassExpressions(opts.columns)
-			for i, e := range exprs {
-				exprs[i] = fmt.Sprintf("%s AS P_%s", e, mlSQLName(a.Card.Classes, form.Classes, i))
-			}
-			text = strings.Join(exprs, ",\n")
-		} else {
-			text, err = form.KSQLExpression(opts.columns)
-		}
-		if err != nil {
-			return err
-		}
-		out = []byte(text + "\n")
+		return err
 	}
 	if opts.out == "" {
 		_, err := app.Out.Write(out)
@@ -275,24 +191,6 @@ func runMLExport(app *App, opts *mlExportOptions) error {
 	}
 	fmt.Fprintf(app.Out, "wrote %s (%s, %d bytes): model %s v%d\n", opts.out, opts.format, len(out), a.Card.Name, a.Card.Version)
 	return nil
-}
-
-// mlSQLName names a class's probability column: its class name when it is
-// a plain identifier, its index otherwise.
-func mlSQLName(names []string, labels []float64, i int) string {
-	if i < len(names) {
-		n := strings.ToUpper(names[i])
-		ok := n != ""
-		for _, r := range n {
-			if !(r == '_' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-				ok = false
-			}
-		}
-		if ok {
-			return n
-		}
-	}
-	return fmt.Sprint(labels[i])
 }
 
 // --- ml publish --------------------------------------------------------------
@@ -335,23 +233,19 @@ func runMLPublish(ctx context.Context, app *App, opts *mlPublishOptions) error {
 	case opts.format != "text" && opts.format != "json":
 		return fmt.Errorf("--format %q is not a format; use text or json", opts.format)
 	}
-	a, err := readArtifact(app, opts.model)
+	d, err := mlEnv(app).Deployable(opts.model)
 	if err != nil {
 		return err
 	}
-	if _, err := a.Build(); err != nil {
-		return fmt.Errorf("%s: %w", opts.model, err)
-	}
 	return withKafkaTool(ctx, app, &opts.env, func(bootstrap string) error {
-		part, off, err := scoring.Publish(ctx, bootstrap, opts.topic, a)
+		res, err := mlrun.Publish(ctx, bootstrap, opts.topic, d.Artifact)
 		if err != nil {
 			return err
 		}
 		if opts.format == "json" {
-			return json.NewEncoder(app.Out).Encode(map[string]any{"topic": opts.topic, "partition": part, "offset": off, "name": a.Card.Name, "version": a.Card.Version})
+			return json.NewEncoder(app.Out).Encode(res)
 		}
-		fmt.Fprintf(app.Out, "published %s v%d to %s (partition %d, offset %d)\n", a.Card.Name, a.Card.Version, opts.topic, part, off)
-		return nil
+		return res.WriteText(app.Out)
 	})
 }
 
@@ -420,118 +314,19 @@ func runMLServe(ctx context.Context, app *App, opts *mlServeOptions) error {
 	}
 	var fixed *scoring.Deployed
 	if opts.model != "" {
-		a, err := readArtifact(app, opts.model)
-		if err != nil {
+		var err error
+		if fixed, err = mlEnv(app).Deployable(opts.model); err != nil {
 			return err
 		}
-		m, err := a.Build()
-		if err != nil {
-			return fmt.Errorf("%s: %w", opts.model, err)
-		}
-		fixed = &scoring.Deployed{Model: m, Artifact: a, Topic: filepath.Base(opts.model), Offset: -1}
 	}
 	return withKafkaTool(ctx, app, &opts.env, func(bootstrap string) error {
-		var mu sync.Mutex // app.Err is shared by the callbacks and the progress line
-		say := func(format string, args ...any) {
-			mu.Lock()
-			defer mu.Unlock()
-			fmt.Fprintf(app.Err, format+"\n", args...)
-		}
-		const shownSkips = 20
-		var skips int
-		svc, err := scoring.New(scoring.Config{
-			Bootstrap: bootstrap, Input: opts.input, Output: opts.output,
-			Models: opts.models, Name: opts.name, Fixed: fixed, Group: opts.group,
-			OnSkip: func(s stream.Skipped) {
-				skips++
-				if skips <= shownSkips {
-					say("skipped %v", s)
-				} else if skips == shownSkips+1 {
-					say("(more skipped records are counted in the progress line, not shown)")
-				}
-			},
-			OnReject: func(r scoring.Rejected) { say("rejected %v", r) },
-			OnDeploy: func(d *scoring.Deployed) {
-				say("serving %s v%d (%s, features %s)", d.Name(), d.Version(), deployedFrom(d), shortList(d.Artifact.Card.Features, 5))
-			},
+		res, err := mlrun.Serve(ctx, bootstrap, mlrun.ServeSpec{
+			Input: opts.input, Output: opts.output, Models: opts.models, Name: opts.name, Fixed: fixed,
+			Group: opts.group, Interval: opts.interval, Log: app.Err,
 		})
-		if err != nil {
-			return err
-		}
-		if fixed == nil {
-			say("waiting for model %q on topic %s (publish one with `mlops-lab ml publish --model MODEL.json --topic %s`)", opts.name, opts.models, opts.models)
-		}
-		say("scoring %s -> %s (Ctrl+C to stop)", opts.input, opts.output)
-		done := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			serveProgress(done, opts.interval, svc, func(line string) { say("%s", line) })
-		}()
-		err = svc.Run(ctx)
-		close(done)
-		wg.Wait()
-		st := svc.Stats()
-		fmt.Fprintf(app.Out, "scored %s, skipped %d%s\n", countOf(int(st.Processed-st.Skipped), "record"), st.Skipped, byVersion(st.ByVersion))
-		if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
-			return nil
+		if res != nil {
+			res.WriteText(app.Out)
 		}
 		return err
 	})
-}
-
-// serveProgress prints a line every interval until done closes.
-func serveProgress(done <-chan struct{}, interval time.Duration, svc *scoring.Service, say func(string)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	var last int64
-	lastAt := time.Now()
-	for {
-		select {
-		case <-done:
-			return
-		case now := <-t.C:
-			st := svc.Stats()
-			rate := float64(st.Processed-last) / now.Sub(lastAt).Seconds()
-			last, lastAt = st.Processed, now
-			model := "no model yet"
-			if d := svc.Current(); d != nil {
-				model = fmt.Sprintf("%s v%d", d.Name(), d.Version())
-			}
-			say(fmt.Sprintf("%d records (%.0f/s), %d skipped, serving %s", st.Processed, rate, st.Skipped, model))
-		}
-	}
-}
-
-func deployedFrom(d *scoring.Deployed) string {
-	if d.Offset < 0 {
-		return "file " + d.Topic
-	}
-	return fmt.Sprintf("%s/%d@%d", d.Topic, d.Partition, d.Offset)
-}
-
-// byVersion writes ", by v1: 10, v2: 5" when more than one version scored.
-func byVersion(counts map[int]int64) string {
-	if len(counts) < 2 {
-		return ""
-	}
-	vs := make([]int, 0, len(counts))
-	for v := range counts {
-		vs = append(vs, v)
-	}
-	sort.Ints(vs)
-	parts := make([]string, len(vs))
-	for i, v := range vs {
-		parts[i] = fmt.Sprintf("v%d: %d", v, counts[v])
-	}
-	return " (by version " + strings.Join(parts, ", ") + ")"
-}
-
-// shortList joins up to n names and says how many there are in all.
-func shortList(names []string, n int) string {
-	if len(names) <= n {
-		return strings.Join(names, ",")
-	}
-	return fmt.Sprintf("%s,... (%d in all)", strings.Join(names[:n], ","), len(names))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/spf13/cobra"
 
+	"github.com/mlops-lab/mlops-lab/internal/mlrun"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
@@ -211,7 +212,7 @@ func TestMLPublishAndServe(t *testing.T) {
 
 func loadCSV(t *testing.T, name, label string) *mlkit.Dataset {
 	t.Helper()
-	d, err := loadMLData(&App{}, "dataset:"+name, mlkit.LoadOptions{Label: label})
+	d, err := mlrun.Env{}.Load("dataset:"+name, mlkit.LoadOptions{Label: label})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,18 +8,15 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
-	mlplot "github.com/mlops-lab/mlops-lab/pkg/mlkit/plot"
-	"github.com/mlops-lab/mlops-lab/pkg/streamlearn"
+	"github.com/mlops-lab/mlops-lab/internal/mlrun"
 )
 
 // mlOnlineModels are the --model values of ml online.
-var mlOnlineModels = []string{"line", "linreg", "sgd", "lsh"}
+var mlOnlineModels = mlrun.OnlineModels
 
 type mlOnlineOptions struct {
 	env      envFlags
@@ -112,144 +109,38 @@ func (o *mlOnlineOptions) validate() error {
 	return nil
 }
 
-// newModel builds the online model and says whether it classifies and
-// whether it can un-learn.
-func (o *mlOnlineOptions) newModel() (m mlkit.Online, classifier, keyed bool, err error) {
-	switch o.model {
-	case "line":
-		return &mlkit.SimpleRegression{}, false, true, nil
-	case "linreg":
-		return mlkit.NewOnlineLinearRegression(len(o.features)), false, true, nil
-	case "sgd":
-		return &mlkit.SGDClassifier{Standardize: true}, true, false, nil
-	default: // lsh; validate rejected anything else
-		// The settings chosen on digits (see docs/benchmarks.md).
-		m, err := mlkit.NewLSHKNN(len(o.features), o.k, 12, 4, 32, o.seed)
-		return m, true, true, err
-	}
-}
-
-// describeModel says what the model has learned so far, in one line.
-func describeModel(m mlkit.Online) string {
-	switch mm := m.(type) {
-	case *mlkit.SimpleRegression:
-		a, b, err := mm.Line()
-		if err != nil {
-			return "line not determined yet"
-		}
-		return fmt.Sprintf("y = %.4g %+.4g x", a, b)
-	case *mlkit.OnlineLinearRegression:
-		b0, w, err := mm.Fit()
-		if err != nil {
-			return "not determined yet"
-		}
-		parts := []string{fmt.Sprintf("%.4g", b0)}
-		for j, c := range w {
-			parts = append(parts, fmt.Sprintf("%+.4g x%d", c, j+1))
-		}
-		return "y = " + strings.Join(parts, " ")
-	default:
-		return fmt.Sprintf("%d examples", m.Count())
-	}
-}
-
 func runMLOnline(ctx context.Context, app *App, opts *mlOnlineOptions) error {
 	if err := opts.validate(); err != nil {
 		return err
 	}
-	model, classifier, keyed, err := opts.newModel()
-	if err != nil {
+	spec := mlrun.OnlineSpec{
+		Model: opts.model, Input: opts.input, Features: opts.features, Label: opts.label, UntilEnd: opts.untilEnd,
+		Window: opts.window, Plot: opts.plot, Interval: opts.interval, K: opts.k, Seed: opts.seed, Log: app.Err,
+	}
+	// A model that cannot be built is reported before Kafka is reached.
+	if _, _, _, err := spec.OnlineModel(); err != nil {
 		return err
 	}
 	return withKafkaTool(ctx, app, &opts.env, func(bootstrap string) error {
-		var mu sync.Mutex
-		say := func(format string, args ...any) {
-			mu.Lock()
-			defer mu.Unlock()
-			fmt.Fprintf(app.Err, format+"\n", args...)
-		}
-		const shownSkips = 20
-		skips := 0
-		l, err := streamlearn.New(streamlearn.Config{
-			Bootstrap: bootstrap, Topic: opts.input, Model: model, Classifier: classifier,
-			Features: opts.features, Label: opts.label, Keyed: keyed, Window: opts.window, UntilEnd: opts.untilEnd,
-			OnSkip: func(s streamlearn.Skipped) {
-				skips++
-				if skips <= shownSkips {
-					say("skipped %v", s)
-				} else if skips == shownSkips+1 {
-					say("(more skipped records are counted, not shown)")
-				}
-			},
-		})
+		l, err := mlrun.NewOnline(bootstrap, spec)
 		if err != nil {
 			return err
 		}
-		line := func() string {
-			p := l.Progress()
-			var what string
-			l.Inspect(func(m mlkit.Online) { what = describeModel(m) })
-			eval := fmt.Sprintf("mean abs error %.4g", p.MAE)
-			if classifier {
-				eval = fmt.Sprintf("accuracy %.4f (last %d: %.4f)", p.Point.Accuracy, opts.window, p.Point.WindowAccuracy)
-			}
-			return fmt.Sprintf("%d records: %d learned, %d forgotten, %d skipped, %d live; %s; %s", p.Records, p.Learned, p.Forgotten, p.Skipped, p.Live, eval, what)
-		}
-		say("learning %s from %s (%s)", opts.model, opts.input, map[bool]string{true: "until its current end", false: "Ctrl+C to stop"}[opts.untilEnd])
-		done := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t := time.NewTicker(opts.interval)
-			defer t.Stop()
-			for {
-				select {
-				case <-done:
-					return
-				case <-t.C:
-					say("%s", line())
-				}
-			}
-		}()
-		err = l.Run(ctx)
-		close(done)
-		wg.Wait()
-		if err != nil && !(ctx.Err() != nil && errors.Is(err, context.Canceled)) {
+		if err := l.Run(ctx); err != nil {
 			return err
 		}
 		if opts.plot != "" {
-			h := l.History()
-			if len(h) == 0 {
-				return errors.New("--plot: no record was predicted, so there is no accuracy to draw")
-			}
-			pl, err := mlplot.AccuracyOverTime(h, opts.window, fmt.Sprintf("%s on %s", opts.model, opts.input))
-			if err != nil {
+			if err := l.DrawPlot(mlPath(app, opts.plot)); err != nil {
 				return err
 			}
-			if err := mlplot.SavePNG(mlPath(app, opts.plot), pl); err != nil {
-				return fmt.Errorf("--plot: %w", err)
-			}
 		}
-		p := l.Progress()
 		if opts.format == "json" {
-			var snap json.RawMessage
-			l.Inspect(func(m mlkit.Online) { snap, err = m.Snapshot() })
+			sum, err := l.Summary()
 			if err != nil {
 				return err
 			}
-			out := map[string]any{"records": p.Records, "learned": p.Learned, "forgotten": p.Forgotten, "skipped": p.Skipped, "live": p.Live, "model": snap}
-			if classifier {
-				out["accuracy"], out["window_accuracy"] = p.Point.Accuracy, p.Point.WindowAccuracy
-			} else {
-				out["mae"] = p.MAE
-			}
-			return json.NewEncoder(app.Out).Encode(out)
+			return json.NewEncoder(app.Out).Encode(sum)
 		}
-		fmt.Fprintln(app.Out, line())
-		if opts.plot != "" {
-			fmt.Fprintf(app.Out, "wrote %s\n", opts.plot)
-		}
-		return nil
+		return l.WriteText(app.Out)
 	})
 }

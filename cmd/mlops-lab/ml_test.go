@@ -111,7 +111,11 @@ func TestMLPredictRegression(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res mlPredictResult
+	// Read as a program reading the output would.
+	var res struct {
+		Predictions []any          `json:"predictions"`
+		Metrics     map[string]any `json:"metrics"`
+	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +180,11 @@ func TestMLPredictWithoutTestLabels(t *testing.T) {
 	if strings.Contains(out, "metrics") {
 		t.Errorf("metrics without test labels:\n%s", out)
 	}
-	var res mlPredictResult
+	// Read as a program reading the output would.
+	var res struct {
+		Predictions []any          `json:"predictions"`
+		Metrics     map[string]any `json:"metrics"`
+	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
 	}
