@@ -1094,6 +1094,16 @@ func (p *parser) duration() (int64, error) {
 	return n * ms, nil
 }
 
+// takesUnit reports whether a function's first argument is a time unit
+// (TIMESTAMPADD, TIMESTAMPSUB, DATEADD, DATESUB, TIMEADD, TIMESUB).
+func takesUnit(name string) bool {
+	switch strings.ToUpper(name) {
+	case "TIMESTAMPADD", "TIMESTAMPSUB", "DATEADD", "DATESUB", "TIMEADD", "TIMESUB":
+		return true
+	}
+	return false
+}
+
 func unitMillis(u string) (int64, bool) {
 	switch strings.TrimSuffix(u, "S") {
 	case "MILLISECOND":
@@ -1621,9 +1631,9 @@ func (p *parser) funcCall() (Expr, error) {
 		fc.Distinct = true
 	}
 	err := p.commaSep(")", func() error {
-		// interval arguments: TIMESTAMPADD(SECONDS, 5, ts)
+		// interval arguments: TIMESTAMPADD(SECONDS, 5, ts), DATEADD(DAYS, 1, d)
 		if t := p.peek(); t.Kind == TokIdent && !reserved[t.Val] && (p.isOpAt(1, ",") || p.isOpAt(1, ")")) {
-			if _, ok := unitMillis(t.Val); ok && len(fc.Args) == 0 && strings.HasPrefix(name, "TIMESTAMP") {
+			if _, ok := unitMillis(t.Val); ok && len(fc.Args) == 0 && takesUnit(name) {
 				p.i++
 				fc.Args = append(fc.Args, &IntervalLiteral{Unit: t.Val})
 				return nil
