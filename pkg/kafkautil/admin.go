@@ -355,6 +355,9 @@ func (c *Client) CommittedOffsets(ctx context.Context, group, topic string) (map
 		resp, err = c.admin.ListConsumerGroupOffsets(group, map[string][]int32{topic: parts})
 		return err
 	})
+	if errors.Is(err, sarama.ErrGroupIDNotFound) {
+		resp, err = &sarama.OffsetFetchResponse{}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the offsets group %s committed on %s: %w", group, topic, err)
 	}
