@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mlops-lab/mlops-lab/pkg/charts"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
-	mlplot "github.com/mlops-lab/mlops-lab/pkg/mlkit/plot"
 	"github.com/mlops-lab/mlops-lab/pkg/streamlearn"
 )
 
@@ -158,11 +158,11 @@ func (o *OnlineLearner) DrawPlot(path string) error {
 	if len(h) == 0 {
 		return errors.New("--plot: no record was predicted, so there is no accuracy to draw")
 	}
-	pl, err := mlplot.AccuracyOverTime(h, o.spec.Window, fmt.Sprintf("%s on %s", o.spec.Model, o.spec.Input))
+	pl, err := charts.AccuracyOverTime(h, o.spec.Window, fmt.Sprintf("%s on %s", o.spec.Model, o.spec.Input))
 	if err != nil {
 		return err
 	}
-	if err := mlplot.SavePNG(path, pl); err != nil {
+	if err := charts.SavePNG(path, pl); err != nil {
 		return fmt.Errorf("--plot: %w", err)
 	}
 	return nil

@@ -12,8 +12,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/mlops-lab/mlops-lab/pkg/charts"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
-	mlplot "github.com/mlops-lab/mlops-lab/pkg/mlkit/plot"
 )
 
 // PredictSpec says what to train on and what to predict.
@@ -202,17 +202,17 @@ func (r *PredictResult) drawPlot(path string) error {
 		for i, l := range cm.Labels {
 			names[i] = r.Train.ClassName(l)
 		}
-		pl, perr := mlplot.ConfusionMatrix(cm, names, fmt.Sprintf("%s on %s", r.Model, filepath.Base(r.spec.Test)))
+		pl, perr := charts.ConfusionMatrix(cm, names, fmt.Sprintf("%s on %s", r.Model, filepath.Base(r.spec.Test)))
 		if perr != nil {
 			return perr
 		}
-		err = mlplot.SavePNG(path, pl)
+		err = charts.SavePNG(path, pl)
 	} else {
-		pl, perr := mlplot.PredictedVsActual(r.Test.Y, r.Predicted, fmt.Sprintf("%s: %s on %s", r.Model, r.spec.Label, filepath.Base(r.spec.Test)))
+		pl, perr := charts.PredictedVsActual(r.Test.Y, r.Predicted, fmt.Sprintf("%s: %s on %s", r.Model, r.spec.Label, filepath.Base(r.spec.Test)))
 		if perr != nil {
 			return perr
 		}
-		err = mlplot.SavePNG(path, pl)
+		err = charts.SavePNG(path, pl)
 	}
 	if err != nil {
 		return fmt.Errorf("--plot: %w", err)
