@@ -823,6 +823,9 @@ func (c *compiler) funcCall(x *parser.FuncCall, s *scope) (*compiled, error) {
 		}
 		return nil, fmt.Errorf("Use of aggregate function %s requires a GROUP BY clause.", x.Name)
 	}
+	if isLambdaFunction(x.Name) {
+		return c.lambdaCall(x, s)
+	}
 	fn := c.reg.Scalar(x.Name)
 	if fn == nil {
 		return nil, fmt.Errorf("Can't find any functions with the name '%s'", x.Name)

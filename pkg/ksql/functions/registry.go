@@ -81,6 +81,8 @@ func NewRegistry() *Registry {
 	registerStrings(r)
 	registerMisc(r)
 	registerAggregates(r)
+	registerLambdas(r)
+	registerMore(r)
 	return r
 }
 
