@@ -477,7 +477,7 @@ func registerCollections(r *Registry) {
 	r.AddScalar(&Scalar{
 		Name: "GEO_DISTANCE", Category: "NUMERIC",
 		Description: "The great-circle distance between two points given in decimal degrees of latitude and longitude, in km (default) or miles.",
-		Signatures: []Signature{sig("DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE"), sig("DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "VARCHAR")},
+		Signatures:  []Signature{sig("DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE"), sig("DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "VARCHAR")},
 		Resolve: func(args []*types.Type, _ []any) (*types.Type, Impl, error) {
 			if len(args) < 4 || len(args) > 5 || len(args) == 5 && !isStr(args[4]) {
 				return nil, nil, argErr("GEO_DISTANCE", args)
