@@ -256,14 +256,11 @@ func (p *Processor) restore(ctx context.Context) (*Table, error) {
 }
 
 func (p *Processor) producerConfig() *sarama.Config {
-	cfg := kafkautil.NewConfig(p.cfg.ClientID)
 	// An output counts once every in-sync replica has it: only then is it
-	// safe to commit the input it came from.
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
-	// Idempotence lets the broker drop a batch a retry sends twice, and
-	// with one request in flight retries cannot reorder a key's changes.
-	cfg.Producer.Idempotent = true
-	cfg.Net.MaxOpenRequests = 1
+	// safe to commit the input it came from. Idempotence lets the broker
+	// drop a batch a retry sends twice, and with one request in flight
+	// retries cannot reorder a key's changes.
+	cfg := kafkautil.NewIdempotentConfig(p.cfg.ClientID)
 	cfg.Producer.Retry.Max = 5
 	// The Java client's partitioner: the same key lands in the same
 	// partition as with Kafka Streams or ksqlDB.

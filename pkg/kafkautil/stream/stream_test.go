@@ -113,27 +113,33 @@ func runUntil(t testing.TB, p *Processor, done func() bool) error {
 	}
 }
 
-// committed returns the offsets group has committed on topic's partitions.
+// dial connects a kafkautil.Client to bootstrap for a test's own checks;
+// the caller closes it.
+func dial(t testing.TB, bootstrap string) *kafkautil.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	kc, err := kafkautil.Dial(ctx, bootstrap, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kc
+}
+
+// committed returns the offsets group has committed on topic's partitions
+// (-1 for a partition without a commit).
 func committed(t testing.TB, bootstrap, group, topic string, partitions int32) map[int32]int64 {
 	t.Helper()
-	admin, err := kafkautil.NewAdmin(bootstrap)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	kc := dial(t, bootstrap)
+	defer kc.Close()
+	out, err := kc.CommittedOffsets(ctx, group, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close()
-	var parts []int32
-	for p := range partitions {
-		parts = append(parts, p)
-	}
-	resp, err := admin.ListConsumerGroupOffsets(group, map[string][]int32{topic: parts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[int32]int64{}
-	for _, p := range parts {
-		if b := resp.GetBlock(topic, p); b != nil {
-			out[p] = b.Offset
-		}
+	if len(out) != int(partitions) {
+		t.Fatalf("%s has %d partitions, want %d", topic, len(out), partitions)
 	}
 	return out
 }
@@ -455,14 +461,11 @@ func TestTableSurvivesRestartsAndCrashes(t *testing.T) {
 			}
 
 			// The changelog is compacted.
-			admin, err := kafkautil.NewAdmin(bootstrap)
-			if err != nil {
-				t.Fatal(err)
-			}
-			results, err := admin.DescribeConfigs([]*sarama.ConfigResource{{Type: sarama.TopicResource, Name: changelog, ConfigNames: []string{"cleanup.policy"}}}, sarama.DescribeConfigsOptions{})
-			admin.Close()
-			if err != nil || len(results) != 1 || len(results[0].Configs) != 1 || results[0].Configs[0].Value != "compact" {
-				t.Errorf("changelog cleanup.policy: %+v %v, want compact", results, err)
+			kc := dial(t, bootstrap)
+			d, err := kc.DescribeTopic(context.Background(), changelog)
+			kc.Close()
+			if err != nil || !d.Compacted() {
+				t.Errorf("changelog %s: compacted %v (%v), want compacted", changelog, d.Compacted(), err)
 			}
 
 			// A crash after the changelog was written but before any offset
