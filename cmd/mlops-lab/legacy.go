@@ -24,10 +24,6 @@ func legacyCommands(f *cmdutil.Factory) []*cobra.Command {
 	cmds := []*cobra.Command{
 		newGradeCmd(app),
 		newStartCmd(app),
-		newHintCmd(app),
-		newResetCmd(app),
-		newSolutionCmd(app),
-		newInitCmd(app),
 		newServeCmd(app),
 		newTopicCmd(app),
 		newDatagenCmd(app),
@@ -147,6 +143,3 @@ var completeLabs = cmdutil.CompleteLabs
 
 // buildVersion is the binary's version.
 func buildVersion() string { return cmdutil.BuildVersion(version) }
-
-// modulePath is this project's module, which `init` workspaces require.
-const modulePath = cmdutil.ModulePath

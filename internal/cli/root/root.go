@@ -13,7 +13,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
+	"github.com/mlops-lab/mlops-lab/internal/cli/hint"
+	"github.com/mlops-lab/mlops-lab/internal/cli/initcmd"
 	"github.com/mlops-lab/mlops-lab/internal/cli/list"
+	"github.com/mlops-lab/mlops-lab/internal/cli/reset"
+	"github.com/mlops-lab/mlops-lab/internal/cli/solution"
 	"github.com/mlops-lab/mlops-lab/internal/cli/version"
 )
 
@@ -38,6 +42,10 @@ starter files, and grade your work:
 	root.AddCommand(
 		version.NewCmdVersion(f, nil),
 		list.NewCmdList(f, nil),
+		hint.NewCmdHint(f, nil),
+		reset.NewCmdReset(f, nil),
+		solution.NewCmdSolution(f, nil),
+		initcmd.NewCmdInit(f, nil),
 	)
 	return root
 }

@@ -1,7 +1,9 @@
-package main
+// Package initcmd is the `mlops-lab init` command: a fresh course workspace
+// with every lab's starter files, for learners who installed the binary
+// with `go install`. (The package is not named init, which Go reserves.)
+package initcmd
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -11,19 +13,34 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
+	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
+	"github.com/mlops-lab/mlops-lab/internal/workspace"
 )
 
-type initOptions struct {
-	dir       string
-	module    string
-	moduleDir string
-	force     bool
-	skipTidy  bool
+// InitOptions is what `init` needs.
+type InitOptions struct {
+	IO *iostreams.IOStreams
+	// Ctx bounds `go mod tidy`.
+	Ctx context.Context
+	// WorkDir is the folder the command runs in: DIR is relative to it, and
+	// a development build looks for its source tree from there.
+	WorkDir string
+	// Version is the binary's version, which the workspace requires.
+	Version string
+
+	Dir       string
+	Module    string
+	ModuleDir string
+	Force     bool
+	SkipTidy  bool
 }
 
-func newInitCmd(app *App) *cobra.Command {
-	opts := &initOptions{}
+// NewCmdInit returns the init command; runF, when not nil, runs instead of
+// the command (for tests).
+func NewCmdInit(f *cmdutil.Factory, runF func(*InitOptions) error) *cobra.Command {
+	opts := &InitOptions{IO: f.IOStreams, Version: f.Version}
 	cmd := &cobra.Command{
 		Use:   "init DIR",
 		Short: "Write a fresh course workspace: every lab's starter files, README and a go.mod",
@@ -32,36 +49,41 @@ func newInitCmd(app *App) *cobra.Command {
 README, and a go.mod that requires this module at the binary's own version.
 Every command works the same inside it as inside a clone.`,
 		Example: `  mlops-lab init ~/mlops-course && cd ~/mlops-course && mlops-lab start lab1`,
-		Args:    exactArgs(1, "name the folder to create, e.g. `mlops-lab init mlops-course`"),
+		Args:    cmdutil.ExactArgs(1, "name the folder to create, e.g. `mlops-lab init mlops-course`"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.dir = args[0]
-			return runInit(cmd.Context(), app, opts)
+			opts.Ctx = cmd.Context()
+			opts.WorkDir = f.Dir()
+			opts.Dir = f.ResolvePath(args[0])
+			if opts.Dir == "" {
+				opts.Dir = opts.WorkDir // `init ""` is the working folder, which must then be empty
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return initRun(opts)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&opts.module, "module", "mlops-course", "module path of the new workspace")
-	f.StringVar(&opts.moduleDir, "replace", "", "use this mlops-lab source folder instead of the published module (found automatically for development builds)")
-	f.BoolVar(&opts.force, "force", false, "write into a folder that is not empty")
-	f.BoolVar(&opts.skipTidy, "skip-tidy", false, "do not run `go mod tidy` in the new workspace")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Module, "module", "mlops-course", "module path of the new workspace")
+	fl.StringVar(&opts.ModuleDir, "replace", "", "use this mlops-lab source folder instead of the published module (found automatically for development builds)")
+	fl.BoolVar(&opts.Force, "force", false, "write into a folder that is not empty")
+	fl.BoolVar(&opts.SkipTidy, "skip-tidy", false, "do not run `go mod tidy` in the new workspace")
 	return cmd
 }
 
-func runInit(ctx context.Context, app *App, opts *initOptions) error {
-	dir := opts.dir
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(app.workdir(), dir)
-	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 && !opts.force {
+func initRun(opts *InitOptions) error {
+	dir := opts.Dir
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 && !opts.Force {
 		return fmt.Errorf("%s is not empty: choose a new folder, or pass --force to write into it", dir)
 	}
 	cat, err := labs.Default()
 	if err != nil {
 		return err
 	}
-	version := buildVersion()
-	replaceDir := opts.moduleDir
+	version := opts.Version
+	replaceDir := opts.ModuleDir
 	if replaceDir == "" && version == "devel" {
-		replaceDir = findModuleSource(app.workdir())
+		replaceDir = workspace.FindSource(opts.WorkDir)
 		if replaceDir == "" {
 			return fmt.Errorf("this is a development build of mlops-lab, so there is no published version to require: pass --replace PATH/TO/mlops-lab (the clone it was built from)")
 		}
@@ -81,12 +103,13 @@ func runInit(ctx context.Context, app *App, opts *initOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFiles(filepath.Join(dir, "labs", lab.Folder), files); err != nil {
+		if err := cmdutil.WriteFiles(filepath.Join(dir, "labs", lab.Folder), files); err != nil {
 			return err
 		}
 	}
+	modulePath := cmdutil.ModulePath
 	var gomod strings.Builder
-	fmt.Fprintf(&gomod, "module %s\n\ngo 1.26\n\nrequire %s %s\n", opts.module, modulePath, requireVersion)
+	fmt.Fprintf(&gomod, "module %s\n\ngo 1.26\n\nrequire %s %s\n", opts.Module, modulePath, requireVersion)
 	if replaceDir != "" {
 		fmt.Fprintf(&gomod, "\nreplace %s => %s\n", modulePath, replaceDir)
 	}
@@ -98,22 +121,26 @@ func runInit(ctx context.Context, app *App, opts *initOptions) error {
 		// file keeps them required through `go mod tidy`.
 		"deps.go": []byte("//go:build tools\n\n// Package course keeps the packages the grading tests use in go.mod.\npackage course\n\nimport (\n\t_ \"" + modulePath + "/pkg/labtest\"\n)\n"),
 	}
-	if err := writeFiles(dir, top); err != nil {
+	if err := cmdutil.WriteFiles(dir, top); err != nil {
 		return err
 	}
-	fmt.Fprintf(app.Out, "wrote a course workspace with %d labs to %s\n", len(cat.Labs()), dir)
-	if !opts.skipTidy {
-		if err := goModTidy(ctx, dir); err != nil {
-			fmt.Fprintf(app.Err, "warning: `go mod tidy` failed in %s: %v\nRun it there yourself once you are online.\n", dir, err)
+	out := opts.IO.Out
+	fmt.Fprintf(out, "wrote a course workspace with %d labs to %s\n", len(cat.Labs()), dir)
+	if !opts.SkipTidy {
+		if err := goModTidy(opts.Ctx, dir); err != nil {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: `go mod tidy` failed in %s: %v\nRun it there yourself once you are online.\n", dir, err)
 		}
 	}
-	fmt.Fprintf(app.Out, "next: cd %s && mlops-lab start lab1\n", dir)
+	fmt.Fprintf(out, "next: cd %s && mlops-lab start lab1\n", dir)
 	return nil
 }
 
 // goModTidy completes go.mod and go.sum from the module cache (which
 // `go install` filled), so the workspace builds offline.
 func goModTidy(ctx context.Context, dir string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	cmd := exec.CommandContext(ctx, "go", "mod", "tidy")
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
@@ -121,26 +148,6 @@ func goModTidy(ctx context.Context, dir string) error {
 		return fmt.Errorf("%v: %s", err, strings.TrimSpace(string(out)))
 	}
 	return nil
-}
-
-// findModuleSource walks up from dir to a folder whose go.mod declares this
-// project's module.
-func findModuleSource(dir string) string {
-	for d := dir; ; d = filepath.Dir(d) {
-		if f, err := os.Open(filepath.Join(d, "go.mod")); err == nil {
-			sc := bufio.NewScanner(f)
-			for sc.Scan() {
-				if strings.TrimSpace(sc.Text()) == "module "+modulePath {
-					f.Close()
-					return d
-				}
-			}
-			f.Close()
-		}
-		if filepath.Dir(d) == d {
-			return ""
-		}
-	}
 }
 
 func workspaceReadme(cat *labs.Catalogue) string {

@@ -1,0 +1,88 @@
+package initcmd
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
+	"github.com/mlops-lab/mlops-lab/internal/iostreams"
+)
+
+func TestNewCmdInit(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	f := &cmdutil.Factory{IOStreams: ios, WorkDir: "/home/learner", Version: "v1.0.0"}
+	cases := []struct {
+		args    []string
+		want    InitOptions
+		wantErr string
+	}{
+		{[]string{"course"}, InitOptions{Dir: "/home/learner/course", Module: "mlops-course"}, ""},
+		{[]string{"/tmp/c", "--module", "example.com/me", "--replace", "../src", "--force", "--skip-tidy"},
+			InitOptions{Dir: "/tmp/c", Module: "example.com/me", ModuleDir: "../src", Force: true, SkipTidy: true}, ""},
+		{nil, InitOptions{}, "name the folder to create"},
+		{[]string{"a", "b"}, InitOptions{}, "name the folder to create"},
+		{[]string{"a", "--tidy"}, InitOptions{}, "unknown flag: --tidy"},
+	}
+	for _, c := range cases {
+		var got *InitOptions
+		cmd := NewCmdInit(f, func(o *InitOptions) error { got = o; return nil })
+		cmd.SetArgs(c.args)
+		cmd.SetOut(&strings.Builder{})
+		cmd.SetErr(&strings.Builder{})
+		err := cmd.Execute()
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("%v: error %v, want %q", c.args, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || got == nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		w := c.want
+		if got.Dir != filepath.FromSlash(w.Dir) || got.Module != w.Module || got.ModuleDir != w.ModuleDir || got.Force != w.Force || got.SkipTidy != w.SkipTidy || got.Version != "v1.0.0" || got.WorkDir != "/home/learner" {
+			t.Errorf("%v: options %+v, want %+v", c.args, *got, w)
+		}
+	}
+}
+
+func TestInitRun(t *testing.T) {
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte("module "+cmdutil.ModulePath+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "course")
+	ios, _, out, _ := iostreams.Test()
+	// A development build finds its source from the working folder.
+	opts := &InitOptions{IO: ios, WorkDir: filepath.Join(src, "sub"), Version: "devel", Dir: dir, Module: "mlops-course", SkipTidy: true}
+	if err := initRun(opts); err != nil {
+		t.Fatal(err)
+	}
+	gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(gomod), "replace "+cmdutil.ModulePath+" => "+src+"\n") {
+		t.Errorf("go.mod does not replace the module by its source:\n%s", gomod)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "labs", "lab01-producers", "README.md")); err != nil {
+		t.Errorf("lab 1's starter: %v", err)
+	}
+	if !strings.HasSuffix(out.String(), "next: cd "+dir+" && mlops-lab start lab1\n") {
+		t.Errorf("output: %q", out.String())
+	}
+
+	// The folder is no longer empty.
+	err = initRun(opts)
+	if err == nil || !strings.Contains(err.Error(), "is not empty") {
+		t.Errorf("second init: want a refusal, got %v", err)
+	}
+
+	// A development build far from any source asks for --replace.
+	opts = &InitOptions{IO: ios, WorkDir: t.TempDir(), Version: "devel", Dir: filepath.Join(t.TempDir(), "c"), SkipTidy: true}
+	if err := initRun(opts); err == nil || !strings.Contains(err.Error(), "pass --replace") {
+		t.Errorf("devel build without source: got %v", err)
+	}
+}
