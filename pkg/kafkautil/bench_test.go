@@ -56,3 +56,37 @@ func BenchmarkAsyncProduce(b *testing.B) {
 	<-done
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
 }
+
+// BenchmarkDescribeTopic measures one DescribeTopic (metadata, two offsets
+// per partition, configs) through a Client kept open, against the one-call
+// form that dials and closes each time.
+func BenchmarkDescribeTopic(b *testing.B) {
+	ctx := context.Background()
+	broker, err := StartBroker(ctx, BrokerOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer broker.Close()
+	c, err := Dial(ctx, broker.Addr(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.EnsureTopics(ctx, []TopicSpec{{Name: "bench", Partitions: 3}}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("client", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := c.DescribeTopic(ctx, "bench"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("dial-per-call", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := DescribeTopic(ctx, broker.Addr(), "bench"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
