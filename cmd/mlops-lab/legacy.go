@@ -24,7 +24,6 @@ func legacyCommands(f *cmdutil.Factory) []*cobra.Command {
 	cmds := []*cobra.Command{
 		newGradeCmd(app),
 		newStartCmd(app),
-		newServeCmd(app),
 		newTopicCmd(app),
 		newDatagenCmd(app),
 		newMLCmd(app),

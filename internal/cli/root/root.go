@@ -17,6 +17,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/cli/initcmd"
 	"github.com/mlops-lab/mlops-lab/internal/cli/list"
 	"github.com/mlops-lab/mlops-lab/internal/cli/reset"
+	"github.com/mlops-lab/mlops-lab/internal/cli/serve"
 	"github.com/mlops-lab/mlops-lab/internal/cli/solution"
 	"github.com/mlops-lab/mlops-lab/internal/cli/version"
 )
@@ -46,6 +47,7 @@ starter files, and grade your work:
 		reset.NewCmdReset(f, nil),
 		solution.NewCmdSolution(f, nil),
 		initcmd.NewCmdInit(f, nil),
+		serve.NewCmdServe(f, nil),
 	)
 	return root
 }

@@ -1,4 +1,4 @@
-package main
+package serve
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
+	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 )
 
@@ -36,8 +38,8 @@ func (b *serveBuffer) String() string {
 
 // runServeCmd runs `serve args...` until ctx ends and returns its error.
 func runServeCmd(ctx context.Context, out, errOut *serveBuffer, args ...string) error {
-	app := &App{In: strings.NewReader(""), Out: out, Err: errOut}
-	cmd := newServeCmd(app)
+	f := cmdutil.NewFactory(iostreams.New(strings.NewReader(""), out, errOut))
+	cmd := NewCmdServe(f, nil)
 	cmd.SetArgs(args)
 	cmd.SetOut(out)
 	cmd.SetErr(errOut)
@@ -216,6 +218,38 @@ func TestServeBusyPort(t *testing.T) {
 	}
 }
 
+// runServeFlags parses `serve args...` with a runF that captures the
+// options instead of starting anything.
+func runServeFlags(args ...string) (*ServeOptions, error) {
+	f := cmdutil.NewFactory(iostreams.New(strings.NewReader(""), &serveBuffer{}, &serveBuffer{}))
+	var got *ServeOptions
+	cmd := NewCmdServe(f, func(o *ServeOptions) error { got = o; return nil })
+	cmd.SetArgs(args)
+	cmd.SetOut(&serveBuffer{})
+	cmd.SetErr(&serveBuffer{})
+	cmd.SilenceUsage = true
+	cmd.SilenceErrors = true
+	err := cmd.ExecuteContext(context.Background())
+	return got, err
+}
+
+func TestServeFlags(t *testing.T) {
+	opts, err := runServeFlags()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.KafkaListen != "127.0.0.1:9092" || opts.KafkaAdvertise != "" || opts.DataDir != "" || opts.KsqlListen != "" || opts.Ctx == nil {
+		t.Errorf("defaults: %+v; want --kafka-listen 127.0.0.1:9092, the rest empty, and a context", opts)
+	}
+	opts, err = runServeFlags("--kafka-listen", "0.0.0.0:9092", "--kafka-advertise", "localhost:19092", "--data-dir", "d", "--ksql-listen", ":8088")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.KafkaListen != "0.0.0.0:9092" || opts.KafkaAdvertise != "localhost:19092" || opts.DataDir != "d" || opts.KsqlListen != ":8088" {
+		t.Errorf("flags: %+v", opts)
+	}
+}
+
 func TestServeFlagErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -223,17 +257,18 @@ func TestServeFlagErrors(t *testing.T) {
 	}{
 		{[]string{"--kafka-listen", "9092"}, "--kafka-listen \"9092\": want HOST:PORT"},
 		{[]string{"--kafka-listen", "127.0.0.1:99999"}, "port must be a number"},
+		{[]string{"--kafka-listen", "127.0.0.1:x"}, "--kafka-listen \"127.0.0.1:x\": the port must be a number from 0 to 65535"},
 		{[]string{"--kafka-listen", "127.0.0.1:0", "--kafka-advertise", "nohost"}, "--kafka-advertise"},
 		{[]string{"--kafka-listen", "127.0.0.1:0", "--ksql-listen", "8088"}, "--ksql-listen \"8088\": want HOST:PORT"},
 		{[]string{"extra"}, "unknown command"},
+		{[]string{"--bogus"}, "unknown flag: --bogus"},
 	} {
-		var out, errOut serveBuffer
-		err := runServeCmd(context.Background(), &out, &errOut, tc.args...)
+		opts, err := runServeFlags(tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("serve %v: got %v, want an error containing %q", tc.args, err, tc.want)
 		}
-		if strings.Contains(out.String(), "kafka:") {
-			t.Errorf("serve %v printed a kafka line before failing: %q", tc.args, out.String())
+		if opts != nil {
+			t.Errorf("serve %v: the command ran despite the error", tc.args)
 		}
 	}
 }

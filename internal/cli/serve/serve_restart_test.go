@@ -1,4 +1,4 @@
-package main
+package serve
 
 import (
 	"bufio"
@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,25 +17,37 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
+	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 	ksqlclient "github.com/mlops-lab/mlops-lab/pkg/ksql/client"
 	ksqlkafka "github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
 )
 
-// serveChildEnv holds the arguments (separated by \x1f) of `mlops-lab` for
+// serveChildEnv holds the arguments (separated by \x1f) of `mlops-lab serve` for
 // TestServeChildProcess: the restart tests run serve in a child process
 // so that an abrupt stop is a real SIGKILL of broker and engine.
 const serveChildEnv = "MLOPS_LAB_SERVE_CHILD_ARGS"
 
-// TestServeChildProcess runs mlops-lab with the arguments in
-// serveChildEnv; it does nothing in a normal test run.
+// TestServeChildProcess runs `mlops-lab serve` with the arguments in
+// serveChildEnv until SIGINT or SIGTERM, as the binary would; it does
+// nothing in a normal test run.
 func TestServeChildProcess(t *testing.T) {
 	args := os.Getenv(serveChildEnv)
 	if args == "" {
 		t.Skip("runs only as the child of TestServeRestartsLoseNothing")
 	}
-	app := &App{In: strings.NewReader(""), Out: os.Stdout, Err: os.Stderr}
-	os.Exit(app.Run(strings.Split(args, "\x1f")))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd := NewCmdServe(cmdutil.NewFactory(iostreams.New(strings.NewReader(""), os.Stdout, os.Stderr)), nil)
+	cmd.SetArgs(strings.Split(args, "\x1f"))
+	cmd.SilenceUsage = true
+	cmd.SilenceErrors = true
+	if err := cmd.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
 }
 
 // serveChild is a running `mlops-lab serve` child process.
@@ -138,7 +151,7 @@ func testServeRestarts(t *testing.T, killed func(run int) bool) {
 	const restarts, perRun = 10, 500
 	dir := t.TempDir()
 	kafkaAddr := "127.0.0.1:" + strconv.Itoa(freeTestPort(t))
-	args := []string{"serve", "--data-dir", dir, "--kafka-listen", kafkaAddr, "--ksql-listen", "127.0.0.1:" + strconv.Itoa(freeTestPort(t))}
+	args := []string{"--data-dir", dir, "--kafka-listen", kafkaAddr, "--ksql-listen", "127.0.0.1:" + strconv.Itoa(freeTestPort(t))}
 	ctx := context.Background()
 
 	child := startServeChild(t, args...)
