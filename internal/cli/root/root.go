@@ -18,6 +18,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/cli/list"
 	"github.com/mlops-lab/mlops-lab/internal/cli/reset"
 	"github.com/mlops-lab/mlops-lab/internal/cli/serve"
+	"github.com/mlops-lab/mlops-lab/internal/cli/slides"
 	"github.com/mlops-lab/mlops-lab/internal/cli/solution"
 	"github.com/mlops-lab/mlops-lab/internal/cli/version"
 )
@@ -47,6 +48,7 @@ starter files, and grade your work:
 		reset.NewCmdReset(f, nil),
 		solution.NewCmdSolution(f, nil),
 		initcmd.NewCmdInit(f, nil),
+		slides.NewCmdSlides(f, nil),
 		serve.NewCmdServe(f, nil),
 	)
 	return root
