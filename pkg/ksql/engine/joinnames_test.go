@@ -97,3 +97,50 @@ func TestWindowedStreamJoin(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// A foreign-key table-table join: each order row is joined with the
+// customer its customer_id points at, keyed by the order's key; a
+// customer's change updates every order pointing at it.
+func TestForeignKeyJoin(t *testing.T) {
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, `CREATE TABLE orders (id STRING PRIMARY KEY, customer_id STRING, amount INT) WITH (kafka_topic='orders', value_format='JSON', partitions=2);
+		CREATE TABLE customers (id STRING PRIMARY KEY, name STRING) WITH (kafka_topic='customers', value_format='JSON', partitions=1);
+		CREATE TABLE o AS SELECT o.id, amount, name FROM orders o JOIN customers c ON o.customer_id = c.id;
+		CREATE TABLE lo AS SELECT o.id, amount, name FROM orders o LEFT JOIN customers c ON o.customer_id = c.id;`)
+	if got := schemaString(eng.Catalog().Get("O").Columns); got != "O_ID STRING KEY, AMOUNT INTEGER, NAME STRING" {
+		t.Errorf("schema = %s", got)
+	}
+	produce(t, topics, "orders", []byte("o1"), `{"customer_id":"c1","amount":5}`, 1)
+	produce(t, topics, "customers", []byte("c1"), `{"name":"Ann"}`, 2)
+	produce(t, topics, "orders", []byte("o2"), `{"customer_id":"c1","amount":7}`, 3)
+	produce(t, topics, "customers", []byte("c1"), `{"name":"Bo"}`, 4)
+	produce(t, topics, "orders", []byte("o1"), `{"customer_id":"c2","amount":5}`, 5)
+	produce(t, topics, "customers", []byte("c1"), "", 6)
+	want := `[o1={"AMOUNT":5,"NAME":"Ann"}@2 o2={"AMOUNT":7,"NAME":"Ann"}@3 o1={"AMOUNT":5,"NAME":"Bo"}@4 o2={"AMOUNT":7,"NAME":"Bo"}@4 o1=@5 o2=@6]`
+	if got := fmt.Sprint(outputs(topics, "O")); got != want {
+		t.Errorf("inner:\ngot  %s\nwant %s", got, want)
+	}
+	wantLeft := `[o1={"AMOUNT":5,"NAME":null}@1 o1={"AMOUNT":5,"NAME":"Ann"}@2 o2={"AMOUNT":7,"NAME":"Ann"}@3 o1={"AMOUNT":5,"NAME":"Bo"}@4 o2={"AMOUNT":7,"NAME":"Bo"}@4 o1={"AMOUNT":5,"NAME":null}@5 o2={"AMOUNT":7,"NAME":null}@6]`
+	if got := fmt.Sprint(outputs(topics, "LO")); got != wantLeft {
+		t.Errorf("left:\ngot  %s\nwant %s", got, wantLeft)
+	}
+}
+
+// A FULL OUTER join is keyed by ROWKEY, the key of whichever side is
+// present, and pads the missing side with nulls.
+func TestFullOuterJoinRowkey(t *testing.T) {
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, `CREATE TABLE a (id STRING PRIMARY KEY, x INT) WITH (kafka_topic='a', value_format='JSON', partitions=1);
+		CREATE TABLE b (id STRING PRIMARY KEY, y INT) WITH (kafka_topic='b', value_format='JSON', partitions=1);
+		CREATE TABLE o AS SELECT * FROM a FULL OUTER JOIN b ON a.id = b.id;`)
+	if got := schemaString(eng.Catalog().Get("O").Columns); got != "ROWKEY STRING KEY, A_ID STRING, A_X INTEGER, B_ID STRING, B_Y INTEGER" {
+		t.Errorf("schema = %s", got)
+	}
+	produce(t, topics, "b", []byte("k"), `{"y":1}`, 1)
+	produce(t, topics, "a", []byte("k"), `{"x":2}`, 2)
+	produce(t, topics, "b", []byte("k"), "", 3)
+	want := `[k={"A_ID":null,"A_X":null,"B_ID":"k","B_Y":1}@1 k={"A_ID":"k","A_X":2,"B_ID":"k","B_Y":1}@2 k={"A_ID":"k","A_X":2,"B_ID":null,"B_Y":null}@3]`
+	if got := fmt.Sprint(outputs(topics, "O")); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

@@ -662,8 +662,22 @@ type joinNode struct {
 	leftTable, rightTable bool
 	// windowed: both sides are windowed; rows match only within the same
 	// window, which the result keeps.
-	windowed   bool
-	inner      *joinNode // the join feeding the left side (multi-way joins)
+	windowed bool
+	inner    *joinNode // the join feeding the left side (multi-way joins)
+	// synthetic is the index of the ROWKEY column a FULL OUTER join keys
+	// its result by (the join key of whichever side is present), or -1.
+	synthetic int
+	curKey    any
+	// keyExprs are the columns the result is keyed by, when not the join
+	// expression itself.
+	keyExprs []parser.Expr
+	// fk: a foreign-key table-table join. The left table's rows are kept
+	// by their primary key (columns leftPK), indexed by the foreign key
+	// they point at.
+	fk         bool
+	leftPK     []int
+	fkLeft     map[string]*fkRow
+	fkIndex    map[string]map[string]bool
 	within     *parser.Within
 	leftState  map[string]*Row   // table-table: left rows by key
 	rightState map[string][]*Row // right table rows / stream buffer
@@ -671,6 +685,13 @@ type joinNode struct {
 	inputs     []*inputNode
 	next       downstream
 	streamTime int64
+}
+
+// fkRow is a left row of a foreign-key join and the key it points at.
+type fkRow struct {
+	row *Row
+	fk  string
+	has bool // the foreign key is not null
 }
 
 type joinSide struct {
@@ -685,6 +706,11 @@ func keyString(v any) string { return string(types.AppendKey(nil, v)) }
 func (j *joinNode) combine(l, r *Row, ts int64) *Row {
 	out := &Row{Cols: make([]any, j.width), Timestamp: ts}
 	end := j.leftWidth + j.rightWidth
+	defer func() {
+		if j.synthetic >= 0 {
+			out.Cols[j.synthetic] = j.curKey
+		}
+	}()
 	if r != nil {
 		copy(out.Cols[j.leftWidth:end], r.Cols[j.leftWidth:end])
 		out.Partition, out.Offset = r.Partition, r.Offset
@@ -725,7 +751,10 @@ func (j *joinNode) processSide(q *query, left bool, old, new *Row) {
 			ks += "@" + itoa(int(row.WindowStart)) + "-" + itoa(int(row.WindowEnd))
 		}
 	}
+	j.curKey = kv
 	switch {
+	case j.fk:
+		j.processFK(q, left, new, row, kv, ks)
 	case !j.leftTable && j.rightTable: // stream-table
 		if !left {
 			if kv == nil {
@@ -780,6 +809,9 @@ func (j *joinNode) processSide(q *query, left bool, old, new *Row) {
 			l, oldL = j.leftState[ks], j.leftState[ks]
 		}
 		ts := row.Timestamp
+		if new == nil {
+			ts = q.cur.Timestamp // a delete takes the time of the tombstone
+		}
 		outNew := j.tableResult(l, r, ts)
 		outOld := j.tableResult(oldL, oldR, ts)
 		if outNew == nil && outOld == nil {
@@ -827,6 +859,98 @@ func (j *joinNode) processSide(q *query, left bool, old, new *Row) {
 		}
 		j.purge(before, after)
 	}
+}
+
+// processFK handles a change of either table of a foreign-key join: a
+// left row is joined with the right row its foreign key points at; a
+// right row's change updates every left row pointing at it.
+func (j *joinNode) processFK(q *query, left bool, new, row *Row, kv any, ks string) {
+	if new != nil && new.NullValue {
+		new = nil
+	}
+	ts := row.Timestamp
+	if new == nil {
+		ts = q.cur.Timestamp // a delete takes the time of the tombstone
+	}
+	emit := func(outOld, outNew *Row) {
+		switch {
+		case outNew == nil && outOld == nil:
+		case outNew == nil:
+			j.next.process(q, outOld, nil)
+		default:
+			j.next.process(q, outOld, outNew)
+		}
+	}
+	if left {
+		pk := j.pkString(row)
+		var outOld *Row
+		if prev := j.fkLeft[pk]; prev != nil {
+			outOld = j.tableResult(prev.row, j.rightOne(prev), ts)
+			if prev.has {
+				delete(j.fkIndex[prev.fk], pk)
+				if len(j.fkIndex[prev.fk]) == 0 {
+					delete(j.fkIndex, prev.fk)
+				}
+			}
+		}
+		if new == nil {
+			delete(j.fkLeft, pk)
+			emit(outOld, nil)
+			return
+		}
+		cur := &fkRow{row: new, fk: ks, has: kv != nil}
+		j.fkLeft[pk] = cur
+		if cur.has {
+			if j.fkIndex[ks] == nil {
+				j.fkIndex[ks] = map[string]bool{}
+			}
+			j.fkIndex[ks][pk] = true
+		}
+		emit(outOld, j.tableResult(new, j.rightOne(cur), new.Timestamp))
+		return
+	}
+	if kv == nil {
+		return
+	}
+	var oldR *Row
+	if rs := j.rightState[ks]; len(rs) > 0 {
+		oldR = rs[0]
+	}
+	if new == nil {
+		delete(j.rightState, ks)
+	} else {
+		j.rightState[ks] = []*Row{new}
+	}
+	pks := make([]string, 0, len(j.fkIndex[ks]))
+	for pk := range j.fkIndex[ks] {
+		pks = append(pks, pk)
+	}
+	sort.Strings(pks)
+	for _, pk := range pks {
+		l := j.fkLeft[pk].row
+		emit(j.tableResult(l, oldR, ts), j.tableResult(l, new, ts))
+	}
+}
+
+// rightOne is the right row a foreign-key join's left row points at.
+func (j *joinNode) rightOne(l *fkRow) *Row {
+	if !l.has {
+		return nil
+	}
+	if rs := j.rightState[l.fk]; len(rs) > 0 {
+		return rs[0]
+	}
+	return nil
+}
+
+// pkString is the primary key of a foreign-key join's left row.
+func (j *joinNode) pkString(r *Row) string {
+	var b []byte
+	for _, i := range j.leftPK {
+		b = types.AppendKey(b, r.Cols[i])
+		b = append(b, 0)
+	}
+	return string(b)
 }
 
 func (j *joinNode) tableResult(l, r *Row, ts int64) *Row {

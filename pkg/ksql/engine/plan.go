@@ -279,7 +279,7 @@ func expandSelect(q *parser.Query, sc *scope, joined bool) ([]selectItem, error)
 					bounds = false
 				}
 				alias := c.Name
-				if joined {
+				if joined && c.Qualifier != "" {
 					// ksqlDB names every column of a join's `*` and
 					// `X.*` after its source: X_COL.
 					alias = strings.ToUpper(c.Qualifier) + "_" + c.Name
@@ -397,15 +397,35 @@ func (p *planner) planProjection(q *parser.Query, sc *scope, pl *plan, keyExprs 
 			return nil, err
 		}
 	case pl.joinNode != nil:
-		// The result of a join is keyed by the join expression.
-		for i, it := range items {
-			j := pl.joinNode
-			if parser.FormatExpr(it.expr) == parser.FormatExpr(j.leftExpr) || parser.FormatExpr(it.expr) == parser.FormatExpr(j.rightExpr) ||
-				sameColumn(it.expr, j.leftExpr, sc) || sameColumn(it.expr, j.rightExpr, sc) {
-				pl.columns[i].Key = true
-				pl.keyOrder = append(pl.keyOrder, i)
-				fp.keyItems = append(fp.keyItems, i)
-				break
+		// The result of a join is keyed by the join expression (ROWKEY
+		// for a FULL OUTER join, the left table's primary key for a
+		// foreign-key join).
+		j := pl.joinNode
+		keys := j.keyExprs
+		if len(keys) == 0 || !selectsAll(items, keys, sc) {
+			keys = []parser.Expr{j.leftExpr, j.rightExpr}
+			if !selectsAll(items, keys[:1], sc) && !selectsAll(items, keys[1:], sc) && len(j.keyExprs) > 0 && j.fk {
+				return nil, fmt.Errorf("Key missing from projection (ie, SELECT). The query used to build %s must include the join expression %s in its projection (eg, SELECT %s...).",
+					"the result", parser.FormatExpr(j.keyExprs[0]), parser.FormatExpr(j.keyExprs[0]))
+			}
+			for i, it := range items {
+				if matchesAny(it.expr, keys, sc) {
+					pl.columns[i].Key = true
+					pl.keyOrder = append(pl.keyOrder, i)
+					fp.keyItems = append(fp.keyItems, i)
+					break
+				}
+			}
+			break
+		}
+		for _, k := range keys {
+			for i, it := range items {
+				if !pl.columns[i].Key && matchesAny(it.expr, []parser.Expr{k}, sc) {
+					pl.columns[i].Key = true
+					pl.keyOrder = append(pl.keyOrder, i)
+					fp.keyItems = append(fp.keyItems, i)
+					break
+				}
 			}
 		}
 	default:
@@ -475,6 +495,34 @@ func (p *planner) assignKeys(fp *finalProjection, pl *plan, items []selectItem, 
 		fp.keyItems = append(fp.keyItems, found)
 	}
 	return nil
+}
+
+// matchesAny reports whether e is one of exprs (the same text or the
+// same column).
+func matchesAny(e parser.Expr, exprs []parser.Expr, sc *scope) bool {
+	for _, x := range exprs {
+		if parser.FormatExpr(e) == parser.FormatExpr(x) || sameColumn(e, x, sc) {
+			return true
+		}
+	}
+	return false
+}
+
+// selectsAll reports whether every one of exprs is a select item.
+func selectsAll(items []selectItem, exprs []parser.Expr, sc *scope) bool {
+	for _, x := range exprs {
+		found := false
+		for _, it := range items {
+			if matchesAny(it.expr, []parser.Expr{x}, sc) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // sameColumn reports whether two expressions are references to the same
@@ -703,6 +751,18 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 		srcs[0], srcs[1] = srcs[1], srcs[0]
 	}
 	off := 0
+	synthetic := -1
+	for _, j := range joins {
+		if j.Type == parser.JoinOuter {
+			// A FULL OUTER join is keyed by a column of its own, ROWKEY:
+			// the join key of whichever side is present (its type is set
+			// once the join key is compiled).
+			synthetic = 0
+			sc.cols = append(sc.cols, scopeColumn{Name: "ROWKEY", Key: true, Type: types.StringType})
+			off = 1
+			break
+		}
+	}
 	for _, s := range srcs {
 		s.offset = off
 		for _, c := range s.src.Columns {
@@ -761,9 +821,17 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 			return nil, err
 		}
 		rightTable := rs.src.Kind == parser.KindTable
+		if synthetic >= 0 && k == 0 {
+			sc.cols[synthetic].Type = lk.t
+		}
+		// A left table joined on another column than its primary key
+		// joins on a foreign key.
+		fk := leftTable && rightTable && k == 0 && !joinsOnKey(lexpr, sc, off0(synthetic), srcs[0].src)
+		if fk && jt == parser.JoinOuter {
+			return nil, fmt.Errorf("Invalid join type: full-outer join not supported for foreign-key table-table join. Got %s %s %s.", srcs[0].src.Name, jt, rs.src.Name)
+		}
 		// A table is joined on its primary key (a stream-table join, or the
-		// right side of a table-table join; a left table joined on another
-		// column is a foreign-key join).
+		// right side of a table-table join).
 		if rightTable && !joinsOnKey(rexpr, sc, leftWidth, rs.src) {
 			got := qualifiedExpr(lexpr, sc) + " = " + qualifiedExpr(rexpr, sc)
 			if leftTable {
@@ -772,14 +840,26 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 			return nil, fmt.Errorf("Invalid join condition: stream-table joins require to join on the table's primary key. Got %s.", got)
 		}
 		// The sources must be co-partitioned.
-		if k == 0 && origLeftParts > 0 && origRightParts > 0 && origLeftParts != origRightParts {
+		if k == 0 && !fk && origLeftParts > 0 && origRightParts > 0 && origLeftParts != origRightParts {
 			return nil, fmt.Errorf("Can't join `%s` with `%s` since the number of partitions don't match. `%s` partitions = %d; `%s` partitions = %d. Please repartition either one so that the number of partitions match.",
 				origLeft, origRight, origLeft, origLeftParts, origRight, origRightParts)
 		}
 		jn := &joinNode{typ: jt, leftKey: lk, rightKey: rk, leftExpr: lexpr, rightExpr: rexpr, leftWidth: leftWidth, rightWidth: rs.width, width: width,
 			leftTable: leftTable, rightTable: rightTable,
 			windowed:  leftWindow != format.NotWindowed && rs.src.WindowKind() != format.NotWindowed,
-			leftState: map[string]*Row{}, rightState: map[string][]*Row{}}
+			leftState: map[string]*Row{}, rightState: map[string][]*Row{}, synthetic: synthetic, fk: fk}
+		if fk {
+			jn.fkLeft, jn.fkIndex = map[string]*fkRow{}, map[string]map[string]bool{}
+			for i, c := range srcs[0].src.Columns {
+				if c.Key {
+					jn.leftPK = append(jn.leftPK, srcs[0].offset+i)
+					jn.keyExprs = append(jn.keyExprs, &parser.ColumnRef{Qualifier: srcs[0].alias, Name: c.Name})
+				}
+			}
+		}
+		if synthetic >= 0 {
+			jn.keyExprs = []parser.Expr{&parser.ColumnRef{Name: "ROWKEY"}}
+		}
 		if j.Within != nil {
 			jn.within = j.Within
 		}
@@ -817,6 +897,14 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 	sc.windowed = pl.windowKind != format.NotWindowed
 	pl.joinNode = prev
 	return prev, nil
+}
+
+// off0 is where the first source's columns start in a joined row.
+func off0(synthetic int) int {
+	if synthetic >= 0 {
+		return synthetic + 1
+	}
+	return 0
 }
 
 // leftName names the left side of the k-th join for messages.
