@@ -144,3 +144,27 @@ func TestFullOuterJoinRowkey(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// A stream-stream LEFT JOIN with a GRACE PERIOD emits a record without a
+// match only when its window has closed (and not at all once a match
+// arrives); without one, it emits it at once.
+func TestStreamStreamLeftJoinGrace(t *testing.T) {
+	for _, tc := range []struct{ within, want string }{
+		{"WITHIN 10 SECONDS GRACE PERIOD 5 SECONDS",
+			`[k2={"X":2,"Y":20}@2000 k1={"X":1,"Y":null}@0]`},
+		{"WITHIN 10 SECONDS",
+			`[k1={"X":1,"Y":null}@0 k2={"X":2,"Y":null}@1000 k2={"X":2,"Y":20}@2000 k3={"X":3,"Y":null}@16000]`},
+	} {
+		eng, topics, _ := testEngine(t)
+		mustExec(t, eng, `CREATE STREAM a (id STRING KEY, x INT) WITH (kafka_topic='a', value_format='JSON', partitions=1);
+			CREATE STREAM b (id STRING KEY, y INT) WITH (kafka_topic='b', value_format='JSON', partitions=1);
+			CREATE STREAM o AS SELECT a.id, x, y FROM a LEFT JOIN b `+tc.within+` ON a.id = b.id;`)
+		produce(t, topics, "a", []byte("k1"), `{"x":1}`, 0)
+		produce(t, topics, "a", []byte("k2"), `{"x":2}`, 1000)
+		produce(t, topics, "b", []byte("k2"), `{"y":20}`, 2000)
+		produce(t, topics, "a", []byte("k3"), `{"x":3}`, 16000)
+		if got := fmt.Sprint(outputs(topics, "O")); got != tc.want {
+			t.Errorf("%s:\ngot  %s\nwant %s", tc.within, got, tc.want)
+		}
+	}
+}

@@ -682,6 +682,7 @@ type joinNode struct {
 	leftState  map[string]*Row   // table-table: left rows by key
 	rightState map[string][]*Row // right table rows / stream buffer
 	leftBuf    map[string][]*Row // stream-stream left buffer
+	pending    []outerRec        // stream-stream outer records held back
 	inputs     []*inputNode
 	next       downstream
 	streamTime int64
@@ -823,41 +824,118 @@ func (j *joinNode) processSide(q *query, left bool, old, new *Row) {
 		}
 		j.next.process(q, outOld, outNew)
 	default: // stream-stream
-		if new == nil || new.NullValue || kv == nil {
+		j.streamStream(q, left, new, kv, ks)
+	}
+}
+
+// outerRec is a record of a stream-stream outer join that has not been
+// joined yet; with a GRACE PERIOD it waits for its window to close.
+type outerRec struct {
+	row  *Row
+	left bool
+	ks   string
+}
+
+// streamStream joins a stream record with the other side's records within
+// the WITHIN window. Without a GRACE PERIOD an outer join emits a record
+// that finds no match at once (ksqlDB's older behaviour); with one, it
+// holds the record back and emits it padded with nulls only once its
+// window has closed without a match, as Kafka Streams does.
+func (j *joinNode) streamStream(q *query, left bool, new *Row, kv any, ks string) {
+	if new == nil || new.NullValue {
+		return
+	}
+	outer := j.typ == parser.JoinOuter || left && j.typ == parser.JoinLeft
+	pad := func(r *Row, isLeft bool) *Row {
+		if isLeft {
+			return j.combine(r, nil, r.Timestamp)
+		}
+		return j.combine(nil, r, r.Timestamp)
+	}
+	if new.Timestamp > j.streamTime {
+		j.streamTime = new.Timestamp
+	}
+	if kv == nil {
+		if outer {
+			j.next.process(q, nil, pad(new, left))
+		}
+		return
+	}
+	if j.leftBuf == nil {
+		j.leftBuf = map[string][]*Row{}
+	}
+	before, after := j.within.Before, j.within.After
+	if !left {
+		// Seen from the right, the window is mirrored.
+		before, after = after, before
+	}
+	spurious := j.within.Grace >= 0
+	if spurious && new.Timestamp == j.streamTime {
+		j.emitClosed(q, after)
+	}
+	others := j.rightState
+	if !left {
+		others = j.leftBuf
+	}
+	matched := false
+	for _, o := range others[ks] {
+		if o.Timestamp < new.Timestamp-before || o.Timestamp > new.Timestamp+after {
+			continue
+		}
+		matched = true
+		if spurious {
+			j.dropPending(o, !left, ks)
+		}
+		l, r := new, o
+		if !left {
+			l, r = o, new
+		}
+		j.next.process(q, nil, j.combine(l, r, max(new.Timestamp, o.Timestamp)))
+	}
+	if !matched && outer {
+		if !spurious || new.Timestamp+after < j.streamTime {
+			j.next.process(q, nil, pad(new, left))
+		} else {
+			j.pending = append(j.pending, outerRec{row: new, left: left, ks: ks})
+		}
+	}
+	if left {
+		j.leftBuf[ks] = append(j.leftBuf[ks], new)
+	} else {
+		j.rightState[ks] = append(j.rightState[ks], new)
+	}
+	j.purge(j.within.Before, j.within.After)
+}
+
+// emitClosed emits, oldest first, the held-back outer records whose
+// window (plus grace) stream time has passed.
+func (j *joinNode) emitClosed(q *query, after int64) {
+	if len(j.pending) == 0 {
+		return
+	}
+	sort.SliceStable(j.pending, func(a, b int) bool { return j.pending[a].row.Timestamp < j.pending[b].row.Timestamp })
+	n := 0
+	for _, p := range j.pending {
+		if p.row.Timestamp+after+j.within.Grace >= j.streamTime {
+			break
+		}
+		n++
+		if p.left {
+			j.next.process(q, nil, j.combine(p.row, nil, p.row.Timestamp))
+		} else {
+			j.next.process(q, nil, j.combine(nil, p.row, p.row.Timestamp))
+		}
+	}
+	j.pending = append(j.pending[:0], j.pending[n:]...)
+}
+
+// dropPending forgets a held-back outer record that has found a match.
+func (j *joinNode) dropPending(r *Row, left bool, ks string) {
+	for i, p := range j.pending {
+		if p.row == r && p.left == left && p.ks == ks {
+			j.pending = append(j.pending[:i], j.pending[i+1:]...)
 			return
 		}
-		if row.Timestamp > j.streamTime {
-			j.streamTime = row.Timestamp
-		}
-		if j.leftBuf == nil {
-			j.leftBuf = map[string][]*Row{}
-		}
-		before, after := j.within.Before, j.within.After
-		matched := false
-		if left {
-			for _, r := range j.rightState[ks] {
-				if r.Timestamp >= new.Timestamp-before && r.Timestamp <= new.Timestamp+after {
-					matched = true
-					j.next.process(q, nil, j.combine(new, r, max(new.Timestamp, r.Timestamp)))
-				}
-			}
-			if !matched && j.typ != parser.JoinInner {
-				j.next.process(q, nil, j.combine(new, nil, new.Timestamp))
-			}
-			j.leftBuf[ks] = append(j.leftBuf[ks], new)
-		} else {
-			for _, l := range j.leftBuf[ks] {
-				if new.Timestamp >= l.Timestamp-before && new.Timestamp <= l.Timestamp+after {
-					matched = true
-					j.next.process(q, nil, j.combine(l, new, max(new.Timestamp, l.Timestamp)))
-				}
-			}
-			if !matched && j.typ == parser.JoinOuter {
-				j.next.process(q, nil, j.combine(nil, new, new.Timestamp))
-			}
-			j.rightState[ks] = append(j.rightState[ks], new)
-		}
-		j.purge(before, after)
 	}
 }
 
