@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,8 +20,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/env"
+	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
+	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 )
 
 // syncBuffer is a bytes.Buffer safe for a command writing while the test reads.
@@ -41,13 +45,31 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// cliFactory is a Factory whose commands read stdin, write to out and
+// errOut, act in dir, and end when ctx does (Ctrl+C in a test).
+func cliFactory(ctx context.Context, dir, stdin string, out, errOut io.Writer) *cmdutil.Factory {
+	f := cmdutil.NewFactory(iostreams.New(strings.NewReader(stdin), out, errOut))
+	f.WorkDir, f.Context = dir, ctx
+	return f
+}
+
 // runCLI runs the CLI in dir and returns its exit status and outputs.
 func runCLI(t *testing.T, dir string, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut syncBuffer
-	app := &App{In: strings.NewReader(stdin), Out: &out, Err: &errOut, Dir: dir}
-	code := app.Run(args)
+	code := run(cliFactory(context.Background(), dir, stdin, &out, &errOut), args)
 	return code, out.String(), errOut.String()
+}
+
+// testBroker is an embedded Kafka broker that lives as long as the test.
+func testBroker(t *testing.T) string {
+	t.Helper()
+	b, err := kafkautil.StartBroker(context.Background(), kafkautil.BrokerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b.Addr()
 }
 
 // newWorkspace writes a course workspace with `init` (no go mod tidy: these
@@ -113,10 +135,10 @@ func TestStartRecordsEnvironmentAndCleansUp(t *testing.T) {
 	ws := newWorkspace(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuffer
-	app := &App{In: strings.NewReader(""), Out: &out, Err: &errOut, Dir: ws, Context: ctx}
+	f := cliFactory(ctx, ws, "", &out, &errOut)
 	done := make(chan int, 1)
 	go func() {
-		done <- app.Run([]string{"start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false"})
+		done <- run(f, []string{"start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false"})
 	}()
 
 	deadline := time.Now().Add(stopWait)
@@ -161,10 +183,10 @@ func TestStartBusyPort(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out syncBuffer
-	first := &App{In: strings.NewReader(""), Out: &out, Err: &bytes.Buffer{}, Dir: ws, Context: ctx}
+	first := cliFactory(ctx, ws, "", &out, &bytes.Buffer{})
 	done := make(chan int, 1)
 	go func() {
-		done <- first.Run([]string{"start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false"})
+		done <- run(first, []string{"start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false"})
 	}()
 	deadline := time.Now().Add(stopWait)
 	for !strings.Contains(out.String(), "kafka: ") {
@@ -400,9 +422,9 @@ func runCLIWithin(t *testing.T, limit time.Duration, dir string, args ...string)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errOut syncBuffer
-	app := &App{In: strings.NewReader(""), Out: &out, Err: &errOut, Dir: dir, Context: ctx}
+	f := cliFactory(ctx, dir, "", &out, &errOut)
 	done := make(chan int, 1)
-	go func() { done <- app.Run(args) }()
+	go func() { done <- run(f, args) }()
 	select {
 	case code := <-done:
 		return code, out.String(), errOut.String()
@@ -429,7 +451,7 @@ func TestDeadAddressesFail(t *testing.T) {
 	}
 	ws := newWorkspace(t)
 	silent, web, dead := silentListener(t), httpListener(t), deadPort(t)
-	broker := startCmdTestBroker(t)
+	broker := testBroker(t)
 	cases := []struct {
 		name string
 		args []string
@@ -482,10 +504,10 @@ func TestStaleRecordWithReusedPID(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errOut syncBuffer
-	app := &App{In: strings.NewReader(""), Out: &out, Err: &errOut, Dir: ws, Context: ctx}
+	f := cliFactory(ctx, ws, "", &out, &errOut)
 	done := make(chan int, 1)
 	go func() {
-		done <- app.Run([]string{"start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false", "--no-datagen"})
+		done <- run(f, []string{"start", "lab1", "--kafka-listen", "127.0.0.1:0", "--instructions=false", "--no-datagen"})
 	}()
 	deadline := time.After(60 * time.Second)
 	for !strings.Contains(out.String(), "kafka: ") {

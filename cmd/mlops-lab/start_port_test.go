@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mlops-lab/mlops-lab/pkg/labcontract"
 )
 
 // TestStartSaysWhen9092IsTaken: with Kafka's usual port held by another
@@ -18,9 +20,9 @@ func TestStartSaysWhen9092IsTaken(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errOut syncBuffer
-	app := &App{In: strings.NewReader(""), Out: &out, Err: &errOut, Dir: ws, Context: ctx}
+	f := cliFactory(ctx, ws, "", &out, &errOut)
 	done := make(chan int, 1)
-	go func() { done <- app.Run([]string{"start", "lab1"}) }()
+	go func() { done <- run(f, []string{"start", "lab1"}) }()
 	deadline := time.Now().Add(60 * time.Second)
 	for !strings.Contains(errOut.String(), "environment ready") {
 		if time.Now().After(deadline) {
@@ -32,7 +34,7 @@ func TestStartSaysWhen9092IsTaken(t *testing.T) {
 	if addr == "127.0.0.1:9092" {
 		t.Fatalf("start listens on the taken port")
 	}
-	if want := "export MLOPS_LAB_BOOTSTRAP=" + addr; !strings.Contains(errOut.String(), want) || !strings.Contains(errOut.String(), "127.0.0.1:9092 is taken") {
+	if want := "export " + labcontract.EnvBootstrap + "=" + addr; !strings.Contains(errOut.String(), want) || !strings.Contains(errOut.String(), "127.0.0.1:9092 is taken") {
 		t.Errorf("start's messages do not say %q:\n%s", want, errOut.String())
 	}
 	cancel()
