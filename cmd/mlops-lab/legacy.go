@@ -28,7 +28,6 @@ func legacyCommands(f *cmdutil.Factory) []*cobra.Command {
 		newDatagenCmd(app),
 		newMLCmd(app),
 		newKsqlCmd(app),
-		newPlotCmd(app),
 	}
 	for _, c := range cmds {
 		adaptExitErrors(c)

@@ -16,6 +16,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/cli/hint"
 	"github.com/mlops-lab/mlops-lab/internal/cli/initcmd"
 	"github.com/mlops-lab/mlops-lab/internal/cli/list"
+	"github.com/mlops-lab/mlops-lab/internal/cli/plot"
 	"github.com/mlops-lab/mlops-lab/internal/cli/reset"
 	"github.com/mlops-lab/mlops-lab/internal/cli/serve"
 	"github.com/mlops-lab/mlops-lab/internal/cli/slides"
@@ -50,6 +51,7 @@ starter files, and grade your work:
 		initcmd.NewCmdInit(f, nil),
 		slides.NewCmdSlides(f, nil),
 		serve.NewCmdServe(f, nil),
+		plot.NewCmdPlot(f),
 	)
 	return root
 }

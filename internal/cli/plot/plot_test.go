@@ -1,9 +1,11 @@
-package main
+package plot
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,21 +14,98 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
+	"github.com/mlops-lab/mlops-lab/internal/iostreams"
+	"github.com/mlops-lab/mlops-lab/pkg/charts"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 )
 
 // runPlot runs `mlops-lab plot ARGS...` in dir.
 func runPlot(t *testing.T, dir, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	var out, errOut syncBuffer
-	app := &App{In: strings.NewReader(stdin), Out: &out, Err: &errOut, Dir: dir}
-	root := newPlotCmd(app)
+	var out, errOut bytes.Buffer
+	f := cmdutil.NewFactory(iostreams.New(strings.NewReader(stdin), &out, &errOut))
+	f.WorkDir = dir
+	root := NewCmdPlot(f)
 	root.SilenceUsage, root.SilenceErrors = true, true
 	root.SetArgs(args)
 	root.SetOut(&out)
 	root.SetErr(&errOut)
 	err = root.ExecuteContext(context.Background())
 	return out.String(), errOut.String(), err
+}
+
+// parseWindows parses `plot windows ARGS...` with a runF that captures the
+// options instead of drawing anything.
+func parseWindows(t *testing.T, args ...string) (*WindowsOptions, error) {
+	t.Helper()
+	ios, _, _, _ := iostreams.Test()
+	f := cmdutil.NewFactory(ios)
+	f.WorkDir = t.TempDir()
+	var got *WindowsOptions
+	cmd := NewCmdWindows(f, func(o *WindowsOptions) error { got = o; return nil })
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	cmd.SetArgs(args)
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	err := cmd.ExecuteContext(context.Background())
+	return got, err
+}
+
+func startCmdTestBroker(t *testing.T) string {
+	t.Helper()
+	b, err := kafkautil.StartBroker(context.Background(), kafkautil.BrokerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b.Addr()
+}
+
+func TestWindowsFlags(t *testing.T) {
+	opts, err := parseWindows(t, "--topic", "T", "--output", "c.PNG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := charts.Fields{Key: "key", Start: "window_start", Value: "sum"}
+	if opts.Topic != "T" || opts.Output != "c.PNG" || opts.Fields != want || opts.MaxKeys != 8 || opts.Width != 900 || opts.Height != 500 ||
+		opts.Keys != nil || opts.Title != "" || opts.Env.Runtime != "embedded" || opts.Ctx == nil {
+		t.Errorf("defaults: %+v", opts)
+	}
+	opts, err = parseWindows(t, "-i", "-", "-o", "x.png", "--key", "k", "--start", "s", "--value", "v", "--keys", "a,b", "--max-keys", "0",
+		"--width", "100", "--height", "10000", "--title", "T", "--bootstrap", "h:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Input != "-" || opts.Fields != (charts.Fields{Key: "k", Start: "s", Value: "v"}) || len(opts.Keys) != 2 || opts.Keys[1] != "b" ||
+		opts.MaxKeys != 0 || opts.Width != 100 || opts.Height != 10000 || opts.Title != "T" || opts.Env.Bootstrap != "h:1" {
+		t.Errorf("flags: %+v", opts)
+	}
+}
+
+func TestWindowsFlagErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--output", "x.png"}, "name the records to draw: --input FILE"},
+		{[]string{"--input", "a.json", "--topic", "t", "--output", "x.png"}, "--input and --topic both name the records"},
+		{[]string{"--topic", "t"}, "name the chart to write with --output"},
+		{[]string{"--topic", "t", "--output", "x.jpg"}, "--output x.jpg: the chart is a PNG, so its name must end in .png"},
+		{[]string{"--topic", "t", "--output", "x.png", "--height", "10001"}, "--width 900 --height 10001: both must be from 100 to 10000 pixels"},
+		{[]string{"--topic", "t", "--output", "x.png", "--width", "99"}, "must be from 100 to 10000 pixels"},
+		{[]string{"--topic", "t", "--output", "x.png", "--max-keys", "-2"}, "--max-keys -2: give 0 (every key) or more"},
+		{[]string{"extra", "--topic", "t", "--output", "x.png"}, "plot windows takes no arguments"},
+		{[]string{"--topic", "t", "--output", "x.png", "--width", "wide"}, `invalid argument "wide" for "--width"`},
+	} {
+		opts, err := parseWindows(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("plot windows %v: %v; want an error containing %q", c.args, err, c.want)
+		}
+		if opts != nil {
+			t.Errorf("plot windows %v: ran despite the error", c.args)
+		}
+	}
 }
 
 // checkPNG checks that path is a PNG of w x h pixels.

@@ -1,0 +1,110 @@
+// Package windowchart is what `mlops-lab plot windows` does: it gathers the
+// windowed aggregates to draw (from JSON lines or from everything a topic
+// holds), renders them as a PNG chart with one line per key, and says what
+// the chart shows. Parsing and drawing themselves are pkg/charts'.
+package windowchart
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/mlops-lab/mlops-lab/pkg/charts"
+	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
+)
+
+// ErrNoKeyWindows is returned by Render when Keys are given and none of the
+// points belongs to them.
+var ErrNoKeyWindows = errors.New("no window of the keys")
+
+// Options say what to draw and how large.
+type Options struct {
+	// Fields name the parts of each record; also the y axis (Fields.Value).
+	Fields charts.Fields
+	// Title is the chart's title; "VALUE per window" when empty.
+	Title string
+	// Keys, when set, are the only keys drawn.
+	Keys []string
+	// MaxKeys is the most keys drawn, those with the largest totals; 0 draws
+	// every key.
+	MaxKeys int
+	// Width and Height are the PNG's size in pixels.
+	Width, Height int
+}
+
+// Summary says what a chart shows.
+type Summary struct {
+	// Windows and Keys count the windows and keys of the points that
+	// Options.Keys selects (all of them when Keys is empty), before MaxKeys
+	// keeps the largest.
+	Windows, Keys int
+	// Capped says MaxKeys left keys out.
+	Capped bool
+}
+
+// Render draws points and returns the PNG and what it holds.
+func Render(points []charts.Point, opts Options) ([]byte, Summary, error) {
+	title := opts.Title
+	if title == "" {
+		title = opts.Fields.Value + " per window"
+	}
+	maxKeys := opts.MaxKeys
+	if maxKeys == 0 {
+		maxKeys = -1 // charts' "every key"
+	}
+	p, err := charts.WindowChart(points, charts.ChartOptions{Title: title, YLabel: opts.Fields.Value, Keys: opts.Keys, MaxKeys: maxKeys})
+	if errors.Is(err, charts.ErrNoPoints) && len(opts.Keys) > 0 {
+		return nil, Summary{}, ErrNoKeyWindows
+	}
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	var png bytes.Buffer
+	if err := charts.WritePNG(&png, p, charts.Pixels(opts.Width), charts.Pixels(opts.Height)); err != nil {
+		return nil, Summary{}, err
+	}
+	var sum Summary
+	keys := map[string]bool{}
+	for _, pt := range charts.Latest(points) {
+		if len(opts.Keys) == 0 || slices.Contains(opts.Keys, pt.Key) {
+			sum.Windows++
+			keys[pt.Key] = true
+		}
+	}
+	sum.Keys = len(keys)
+	sum.Capped = opts.MaxKeys > 0 && sum.Keys > opts.MaxKeys
+	return png.Bytes(), sum, nil
+}
+
+// TopicPoints is what a topic holds for a chart.
+type TopicPoints struct {
+	Points []charts.Point
+	// Skipped counts the records that are not windowed aggregates;
+	// FirstSkipped names the first and says what is wrong with it.
+	Skipped      int
+	FirstSkipped string
+}
+
+// ScanTopic reads everything topic holds now at bootstrap. Records that are
+// not windowed aggregates are counted, not fatal; tombstones are left out.
+// A topic the cluster does not have is an error wrapping
+// stream.ErrUnknownTopic.
+func ScanTopic(ctx context.Context, bootstrap, topic string, fields charts.Fields) (TopicPoints, error) {
+	var tp TopicPoints
+	err := stream.Scan(ctx, bootstrap, topic, func(r stream.Record) error {
+		p, ok, err := charts.ParsePoint(r.Value, r.Key, fields)
+		switch {
+		case err != nil:
+			if tp.Skipped == 0 {
+				tp.FirstSkipped = fmt.Sprintf("%s: %v", r, err)
+			}
+			tp.Skipped++
+		case ok:
+			tp.Points = append(tp.Points, p)
+		}
+		return nil
+	})
+	return tp, err
+}
