@@ -649,7 +649,7 @@ func TestPlotResiduals(t *testing.T) {
 		}
 		img, err := labtest.ReadPNG(path)
 		if err != nil {
-			t.Fatalf("%s: %v (save the chart with mlplot.SavePNG(path, p))", what, err)
+			t.Fatalf("%s: %v (save the chart with charts.SavePNG(path, p))", what, err)
 		}
 		b := img.Bounds()
 		return b.Dx(), b.Dy(), labtest.ColorsIn(img, 64)
@@ -658,7 +658,7 @@ func TestPlotResiduals(t *testing.T) {
 	t.Run("the file is a PNG image of a sensible size", func(t *testing.T) {
 		w, h, _ := read(t, path)
 		if w < 300 || h < 300 || w > 4000 || h > 4000 {
-			t.Errorf("%s drew a %dx%d image: want between 300 and 4000 pixels a side (mlplot.SavePNG draws 5 inches square)", what, w, h)
+			t.Errorf("%s drew a %dx%d image: want between 300 and 4000 pixels a side (charts.SavePNG draws 5 inches square)", what, w, h)
 		}
 	})
 

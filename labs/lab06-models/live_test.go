@@ -17,8 +17,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/mlops-lab/mlops-lab/pkg/charts"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
-	mlplot "github.com/mlops-lab/mlops-lab/pkg/mlkit/plot"
 )
 
 func TestLive(t *testing.T) {
@@ -94,9 +94,9 @@ func TestLive(t *testing.T) {
 	if err := PlotResiduals(pred, test.Y, residuals); err != nil {
 		t.Fatalf("PlotResiduals: %v", err)
 	}
-	pva, err := mlplot.PredictedVsActual(test.Y, pred, "diabetes: least squares")
+	pva, err := charts.PredictedVsActual(test.Y, pred, "diabetes: least squares")
 	if err == nil {
-		err = mlplot.SavePNG(filepath.Join(out, "predicted_vs_actual.png"), pva)
+		err = charts.SavePNG(filepath.Join(out, "predicted_vs_actual.png"), pva)
 	}
 	if err != nil {
 		t.Fatal(err)

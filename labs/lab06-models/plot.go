@@ -14,12 +14,12 @@ package lab06
 //     horizontal line at 0 across the range of the predictions.
 //   - a title, and the axes labelled "predicted" and "residual (actual -
 //     predicted)".
-//   - saved with mlplot.SavePNG (path must end in .png).
+//   - saved with charts.SavePNG (path must end in .png).
 //   - vectors of different lengths, empty, or holding NaN or infinite
 //     values: an error, and no file written.
 func PlotResiduals(predicted, actual []float64, path string) error {
 	// TODO(exercise 5): check the input, build a gonum plot (gplot.New())
 	// with a plotter.NewScatter of the residuals and a plotter.NewLine at
-	// 0, and save it with mlplot.SavePNG.
+	// 0, and save it with charts.SavePNG.
 	return nil
 }

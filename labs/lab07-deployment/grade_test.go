@@ -1795,7 +1795,7 @@ func TestMonitoring(t *testing.T) {
 		}
 		img, err := labtest.ReadPNG(path)
 		if err != nil {
-			t.Fatalf("PlotMonitoring: %v (save the chart with mlplot.SavePNG(path, p))", err)
+			t.Fatalf("PlotMonitoring: %v (save the chart with charts.SavePNG(path, p))", err)
 		}
 		b := img.Bounds()
 		if b.Dx() < 300 || b.Dy() < 300 || b.Dx() > 4000 || b.Dy() > 4000 {

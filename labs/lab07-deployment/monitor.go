@@ -47,13 +47,13 @@ func AccuracyOverTime(obs []Observation, labels []Label, size int) []AccuracyPoi
 // PlotMonitoring draws the PSI and the positive share of every window and
 // the accuracy of every labelled window as three lines (three colours,
 // with a legend) over the window number, and saves the chart as a PNG at
-// path with mlplot.SavePNG. No windows at all is an error, and no file is
+// path with charts.SavePNG. No windows at all is an error, and no file is
 // written.
 func PlotMonitoring(stats []WindowStats, acc []AccuracyPoint, path string) error {
 	// TODO(exercise 6): gplot.New(), a plotter.NewLinePoints per series,
-	// p.Legend.Add, mlplot.SavePNG(path, p). The imports, as in lab 6:
+	// p.Legend.Add, charts.SavePNG(path, p). The imports, as in lab 6:
 	//	gplot "gonum.org/v1/plot"
 	//	"gonum.org/v1/plot/plotter"
-	//	mlplot "github.com/mlops-lab/mlops-lab/pkg/mlkit/plot"
+	//	"github.com/mlops-lab/mlops-lab/pkg/charts"
 	return nil
 }

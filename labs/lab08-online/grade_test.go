@@ -1255,7 +1255,7 @@ func TestPrequentialSGD(t *testing.T) {
 			t.Fatalf("%v", err)
 		}
 		if n := labtest.ColorsIn(img, 8); n < 4 {
-			t.Errorf("the chart has %d colours: it looks blank; draw the curve (mlplot.AccuracyOverTime) and the batch line", n)
+			t.Errorf("the chart has %d colours: it looks blank; draw the curve (charts.AccuracyOverTime) and the batch line", n)
 		}
 		for _, c := range []struct {
 			pts   []mlkit.PrequentialPoint

@@ -55,10 +55,10 @@ func BatchBaseline(d *mlkit.Dataset) (float64, error) {
 	return 0, errors.New("TODO(exercise 5): BatchBaseline is not written yet")
 }
 
-// PlotAccuracy draws the curve with mlplot.AccuracyOverTime (window
+// PlotAccuracy draws the curve with charts.AccuracyOverTime (window
 // AccuracyWindow) and a dashed horizontal line at the batch model's
-// accuracy across the whole stream, and saves it with mlplot.SavePNG
-// (import mlplot "github.com/mlops-lab/mlops-lab/pkg/mlkit/plot"; the line
+// accuracy across the whole stream, and saves it with charts.SavePNG
+// (import "github.com/mlops-lab/mlops-lab/pkg/charts"; the line
 // is a plotter.NewLine of gonum.org/v1/plot/plotter, dashed through its
 // Dashes, in vg.Length of gonum.org/v1/plot/vg, added with p.Add). An
 // empty curve or a batch accuracy outside [0, 1] (or NaN) is an error, and

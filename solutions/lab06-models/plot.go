@@ -7,7 +7,7 @@ import (
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 
-	mlplot "github.com/mlops-lab/mlops-lab/pkg/mlkit/plot"
+	"github.com/mlops-lab/mlops-lab/pkg/charts"
 )
 
 // Exercise 5: a residual plot.
@@ -24,7 +24,7 @@ import (
 //     horizontal line at 0 across the range of the predictions.
 //   - a title, and the axes labelled "predicted" and "residual (actual -
 //     predicted)".
-//   - saved with mlplot.SavePNG (path must end in .png).
+//   - saved with charts.SavePNG (path must end in .png).
 //   - vectors of different lengths, empty, or holding NaN or infinite
 //     values: an error, and no file written.
 func PlotResiduals(predicted, actual []float64, path string) error {
@@ -55,5 +55,5 @@ func PlotResiduals(predicted, actual []float64, path string) error {
 		return fmt.Errorf("residual plot: %w", err)
 	}
 	p.Add(plotter.NewGrid(), zero, points)
-	return mlplot.SavePNG(path, p)
+	return charts.SavePNG(path, p)
 }

@@ -11,8 +11,8 @@ import (
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 
+	"github.com/mlops-lab/mlops-lab/pkg/charts"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
-	mlplot "github.com/mlops-lab/mlops-lab/pkg/mlkit/plot"
 )
 
 // psiFloor stands in for the share of an empty bin: ln(0) is minus
@@ -118,7 +118,7 @@ func AccuracyOverTime(obs []Observation, labels []Label, size int) []AccuracyPoi
 
 // PlotMonitoring draws the PSI and the positive share of every window and
 // the accuracy of every labelled window as three lines over the window
-// number, and saves the chart as a PNG at path (with mlplot.SavePNG). No
+// number, and saves the chart as a PNG at path (with charts.SavePNG). No
 // windows at all is an error, and no file is written.
 func PlotMonitoring(stats []WindowStats, acc []AccuracyPoint, path string) error {
 	if len(stats) == 0 {
@@ -159,5 +159,5 @@ func PlotMonitoring(stats []WindowStats, acc []AccuracyPoint, path string) error
 		p.Legend.Add(s.name, line)
 	}
 	p.Legend.Top = true
-	return mlplot.SavePNG(path, p)
+	return charts.SavePNG(path, p)
 }

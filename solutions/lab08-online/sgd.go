@@ -9,9 +9,9 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/mlops-lab/mlops-lab/pkg/charts"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
-	mlplot "github.com/mlops-lab/mlops-lab/pkg/mlkit/plot"
 )
 
 // Exercise 5: online classification, evaluated test-then-train.
@@ -117,9 +117,9 @@ func BatchBaseline(d *mlkit.Dataset) (float64, error) {
 	return mlkit.Accuracy(test.Y, pred)
 }
 
-// PlotAccuracy draws the curve with mlplot.AccuracyOverTime (window
+// PlotAccuracy draws the curve with charts.AccuracyOverTime (window
 // AccuracyWindow) and a dashed horizontal line at the batch model's
-// accuracy across the whole stream, and saves it with mlplot.SavePNG. An
+// accuracy across the whole stream, and saves it with charts.SavePNG. An
 // empty curve or a batch accuracy outside [0, 1] is an error, and no file
 // is written.
 func PlotAccuracy(curve []mlkit.PrequentialPoint, batch float64, path string) error {
@@ -129,7 +129,7 @@ func PlotAccuracy(curve []mlkit.PrequentialPoint, batch float64, path string) er
 	if math.IsNaN(batch) || batch < 0 || batch > 1 {
 		return fmt.Errorf("accuracy chart: batch accuracy %v is outside [0, 1]", batch)
 	}
-	p, err := mlplot.AccuracyOverTime(curve, AccuracyWindow, "SGD logistic regression, test-then-train")
+	p, err := charts.AccuracyOverTime(curve, AccuracyWindow, "SGD logistic regression, test-then-train")
 	if err != nil {
 		return err
 	}
@@ -144,5 +144,5 @@ func PlotAccuracy(curve []mlkit.PrequentialPoint, batch float64, path string) er
 	ref.Dashes = []vg.Length{vg.Points(4), vg.Points(4)}
 	p.Add(ref)
 	p.Legend.Add("batch model (lab 6)", ref)
-	return mlplot.SavePNG(path, p)
+	return charts.SavePNG(path, p)
 }

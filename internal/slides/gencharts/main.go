@@ -1,5 +1,5 @@
 // Command gencharts draws the charts of the course's slides from the
-// course's own data sets, with the project's plotting code (pkg/mlkit/plot
+// course's own data sets, with the project's plotting code (pkg/charts
 // on gonum/plot), into slides/img. Run it through `go generate
 // ./internal/slides/`; the output is committed so the binary embeds it.
 package main
@@ -17,8 +17,8 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/mlops-lab/mlops-lab/datasets"
+	"github.com/mlops-lab/mlops-lab/pkg/charts"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
-	mlplot "github.com/mlops-lab/mlops-lab/pkg/mlkit/plot"
 )
 
 func main() {
@@ -51,7 +51,7 @@ func save(path string, p *gplot.Plot) error {
 	if err != nil {
 		return err
 	}
-	if err := mlplot.WritePNG(f, p, 8*vg.Inch, 4.5*vg.Inch); err != nil {
+	if err := charts.WritePNG(f, p, 8*vg.Inch, 4.5*vg.Inch); err != nil {
 		f.Close()
 		return err
 	}
@@ -151,7 +151,7 @@ func diabetesFit() (*gplot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mlplot.PredictedVsActual(s.Test.Y, pred, "Linear regression on diabetes: 111 held-out patients")
+	return charts.PredictedVsActual(s.Test.Y, pred, "Linear regression on diabetes: 111 held-out patients")
 }
 
 // sgdPrequential: an SGD logistic regression learning breast_cancer one row
@@ -178,5 +178,5 @@ func sgdPrequential() (*gplot.Plot, error) {
 			return nil, err
 		}
 	}
-	return mlplot.AccuracyOverTime(points, 50, "SGD logistic regression on breast_cancer, test then train")
+	return charts.AccuracyOverTime(points, 50, "SGD logistic regression on breast_cancer, test then train")
 }
