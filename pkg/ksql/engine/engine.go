@@ -611,7 +611,9 @@ func (e *Engine) insertInto(ctx context.Context, s *parser.InsertInto, props map
 }
 
 func (e *Engine) insertValues(ctx context.Context, s *parser.InsertValues) (Entity, error) {
-	text := s.Text()
+	// Errors show the statement with its values masked, as ksqlDB's do,
+	// so that values do not end up in logs.
+	text := maskInsertValues(s.Text(), len(s.Values))
 	target := e.cat.Get(s.Target)
 	if target == nil {
 		return nil, stmtErr(ErrBadStatement, text, "%s does not exist.", s.Target)
@@ -636,6 +638,9 @@ func (e *Engine) insertValues(ctx context.Context, s *parser.InsertValues) (Enti
 		if name == "ROWTIME" {
 			ts = types.ToInt64(v)
 			continue
+		}
+		if name == "ROWPARTITION" || name == "ROWOFFSET" {
+			return nil, stmtErr(ErrBadStatement, text, "Inserting into column `%s` is not allowed.", name)
 		}
 		found := false
 		for _, col := range target.Columns {
@@ -684,6 +689,20 @@ func (e *Engine) insertValues(ctx context.Context, s *parser.InsertValues) (Enti
 		return nil, stmtErr(ErrServer, text, "Failed to insert values into '%s': %v", target.Name, err)
 	}
 	return nil, nil
+}
+
+// maskInsertValues replaces the values of an INSERT ... VALUES statement
+// by '[value]'.
+func maskInsertValues(text string, n int) string {
+	i := strings.LastIndex(strings.ToUpper(text), "VALUES")
+	if i < 0 {
+		return text
+	}
+	masked := make([]string, n)
+	for j := range masked {
+		masked[j] = "'[value]'"
+	}
+	return text[:i] + "VALUES (" + strings.Join(masked, ", ") + ");"
 }
 
 func (e *Engine) drop(ctx context.Context, s *parser.DropSource) (Entity, error) {

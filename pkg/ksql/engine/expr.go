@@ -533,6 +533,11 @@ func comparable(a, b *types.Type) bool {
 		b.Kind == types.KindTimestamp && (a.Kind == types.KindString || a.Kind == types.KindBigint)
 }
 
+// comparisonNames are ksqlDB's names of the comparison operators, as its
+// error messages write them.
+var comparisonNames = map[string]string{"=": "EQUAL", "<>": "NOT_EQUAL", "!=": "NOT_EQUAL", "<": "LESS_THAN",
+	"<=": "LESS_THAN_OR_EQUAL", ">": "GREATER_THAN", ">=": "GREATER_THAN_OR_EQUAL"}
+
 func (c *compiler) comparison(op string, le, re parser.Expr, s *scope) (*compiled, error) {
 	l, err := c.compile(le, s)
 	if err != nil {
@@ -543,7 +548,7 @@ func (c *compiler) comparison(op string, le, re parser.Expr, s *scope) (*compile
 		return nil, err
 	}
 	if !comparable(l.t, r.t) {
-		return nil, fmt.Errorf("Cannot compare %s (%s) to %s (%s) with %s.", parser.FormatExpr(le), l.t, parser.FormatExpr(re), r.t, op)
+		return nil, fmt.Errorf("Cannot compare %s (%s) to %s (%s) with %s.", parser.FormatExpr(le), l.t, parser.FormatExpr(re), r.t, comparisonNames[op])
 	}
 	conv := func(v any, other *types.Type) any {
 		if other.Kind == types.KindTimestamp {

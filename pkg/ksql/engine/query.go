@@ -114,17 +114,60 @@ func (s *storeSink) emit(q *query, em emission) {
 // for a pull query).
 type PushQuery struct {
 	*Query
-	rows     chan []any
+	rows     chan ResultRow
 	done     chan struct{}
 	stopOnce sync.Once
 	rowsOnce sync.Once
-	limit    int
-	count    int
-	IsPull   bool
+	plain    chan []any
+	plainOne sync.Once
+	// abandon is closed by Close: the reader of Rows has gone away.
+	abandon   chan struct{}
+	abandonOn sync.Once
+	limit     int
+	count     int
+	IsPull    bool
+	// PullTable is set for a pull query on a table: its answer on /query
+	// ends without a final message, as ksqlDB's does.
+	PullTable bool
+	// KeyColumns marks the result columns that are key columns of the
+	// table a pull query reads (window bounds included); ksqlDB's /query
+	// header marks them KEY.
+	KeyColumns []bool
 }
 
-// Rows returns the result rows.
-func (p *PushQuery) Rows() <-chan []any { return p.rows }
+// ResultRow is one row of a query's result. Tombstone is set when a push
+// query over a table sees a row deleted: Values then holds the key
+// columns and window bounds, and NULL for the other columns.
+type ResultRow struct {
+	Values    []any
+	Tombstone bool
+}
+
+// Results returns the result rows, tombstones included. Read either
+// Results or Rows, not both.
+func (p *PushQuery) Results() <-chan ResultRow { return p.rows }
+
+// Rows returns the result rows without the tombstones. Read either
+// Results or Rows, not both.
+func (p *PushQuery) Rows() <-chan []any {
+	p.plainOne.Do(func() {
+		p.plain = make(chan []any, cap(p.rows))
+		go func() {
+			defer close(p.plain)
+			for r := range p.rows {
+				if r.Tombstone {
+					continue
+				}
+				select {
+				case p.plain <- r.Values:
+				case <-p.abandon:
+					return
+				}
+			}
+		}()
+	})
+	return p.plain
+}
 
 // Done is closed when the query has ended.
 func (p *PushQuery) Done() <-chan struct{} { return p.done }
@@ -132,6 +175,7 @@ func (p *PushQuery) Done() <-chan struct{} { return p.done }
 // Close stops the query. It is safe to call more than once and from any
 // goroutine.
 func (p *PushQuery) Close() {
+	p.abandonOn.Do(func() { close(p.abandon) })
 	if p.IsPull {
 		return
 	}
@@ -152,12 +196,24 @@ func (p *PushQuery) closeRows() {
 type pushSink struct{ p *PushQuery }
 
 func (s *pushSink) emit(q *query, em emission) {
-	if em.tombstone {
+	if em.tombstone && q.plan.resultKind != parser.KindTable {
+		// A stream record with a null value is not a row.
 		return
 	}
 	row := em.all
 	if n := len(q.ColumnNames); n < len(row) {
 		row = row[:n]
+	}
+	if em.tombstone {
+		// A deleted table row: its key columns and window bounds, the
+		// other columns NULL.
+		t := make([]any, len(row))
+		for i := range t {
+			if i < len(q.plan.columns) && (q.plan.columns[i].Key || isWindowBound(q.plan.columns[i].Name)) {
+				t[i] = row[i]
+			}
+		}
+		row = t
 	}
 	// The rows channel is only closed under the query's lock after done
 	// is closed, so checking done first makes the send safe.
@@ -169,7 +225,7 @@ func (s *pushSink) emit(q *query, em emission) {
 	select {
 	case <-s.p.done:
 		return
-	case s.p.rows <- row:
+	case s.p.rows <- ResultRow{Values: row, Tombstone: em.tombstone}:
 	}
 	s.p.count++
 	if s.p.limit >= 0 && s.p.count >= s.p.limit {
@@ -177,6 +233,8 @@ func (s *pushSink) emit(q *query, em emission) {
 		s.p.closeRows()
 	}
 }
+
+func isWindowBound(name string) bool { return name == "WINDOWSTART" || name == "WINDOWEND" }
 
 // StartQuery runs a SELECT: a push query (EMIT CHANGES) keeps running and
 // yields rows as records arrive through Deliver; a pull query (no EMIT
@@ -192,7 +250,7 @@ func (e *Engine) StartQuery(ctx context.Context, sql string, props map[string]st
 		return nil, stmtErr(ErrBadStatement, sql, "Statement is not a query: %s", st.Text())
 	}
 	if qs.Query.Emit == parser.EmitNone {
-		return e.pullQuery(qs)
+		return e.pullQuery(qs, props)
 	}
 	pn := e.planner()
 	pn.transient = true
@@ -212,12 +270,20 @@ func (e *Engine) StartQuery(ctx context.Context, sql string, props map[string]st
 		q.ColumnNames = append(q.ColumnNames, c.Name)
 		q.ColumnTypes = append(q.ColumnTypes, c.Type.String())
 	}
-	p := &PushQuery{Query: q, rows: make(chan []any, 256), done: make(chan struct{}), limit: qs.Query.Limit}
+	p := &PushQuery{Query: q, rows: make(chan ResultRow, 256), done: make(chan struct{}), abandon: make(chan struct{}), limit: qs.Query.Limit}
 	ps := &pushSink{p: p}
 	q.sink = ps
 	q.push = ps
 	pl.final.sink = ps
 	e.register(q)
+	if p.limit == 0 {
+		// LIMIT 0 has reached its limit before the first row.
+		p.stopOnce.Do(func() { close(p.done) })
+		q.mu.Lock()
+		p.closeRows()
+		q.mu.Unlock()
+		return p, nil
+	}
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -231,8 +297,26 @@ func (e *Engine) StartQuery(ctx context.Context, sql string, props map[string]st
 // selectedColumns returns the user-visible select columns (no hidden keys).
 func (pl *plan) selectedColumns() []outputColumn { return pl.columns[:len(pl.columns)-pl.hidden] }
 
+// isKeyRef reports whether a select expression is a key column of src
+// or, for a windowed src, a window bound.
+func isKeyRef(x parser.Expr, src *Source) bool {
+	ref, ok := x.(*parser.ColumnRef)
+	if !ok {
+		return false
+	}
+	if src.Windowed() && isWindowBound(ref.Name) {
+		return true
+	}
+	for _, c := range src.Columns {
+		if c.Key && c.Name == ref.Name {
+			return true
+		}
+	}
+	return false
+}
+
 // pullQuery reads the current state of a materialized table.
-func (e *Engine) pullQuery(qs *parser.QueryStatement) (*PushQuery, error) {
+func (e *Engine) pullQuery(qs *parser.QueryStatement, props map[string]string) (*PushQuery, error) {
 	text := qs.Text()
 	from, ok := qs.Query.From.(*parser.AliasedSource)
 	if !ok {
@@ -244,6 +328,9 @@ func (e *Engine) pullQuery(qs *parser.QueryStatement) (*PushQuery, error) {
 	}
 	if src.Kind != parser.KindTable {
 		return nil, stmtErr(ErrBadStatement, text, "Pull queries are not supported on streams. Add EMIT CHANGES to run a push query.")
+	}
+	if err := checkPullSelect(qs.Query, src, !strings.EqualFold(strings.TrimSpace(props[PullTableScanProperty]), "false")); err != nil {
+		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
 	}
 	var store *tableStore
 	for _, q := range e.Queries() {
@@ -257,10 +344,13 @@ func (e *Engine) pullQuery(qs *parser.QueryStatement) (*PushQuery, error) {
 		}
 	}
 	if store == nil {
-		return nil, stmtErr(ErrBadStatement, text, "The %s table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_%s AS SELECT * FROM %s'.", src.Name, src.Name, src.Name)
+		return nil, stmtErr(ErrBadStatement, text, "The `%s` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_%s AS SELECT * FROM %s'. See https://cnfl.io/queries for more info.", src.Name, src.Name, src.Name)
 	}
-	if len(qs.Query.GroupBy) > 0 || qs.Query.Window != nil {
-		return nil, stmtErr(ErrBadStatement, text, "Pull queries don't support GROUP BY or WINDOW clauses.")
+	if qs.Query.Window != nil {
+		return nil, stmtErr(ErrBadStatement, text, "Pull queries don't support WINDOW clauses.")
+	}
+	if len(qs.Query.GroupBy) > 0 {
+		return nil, stmtErr(ErrBadStatement, text, "Pull queries don't support GROUP BY clauses")
 	}
 	// Plan the query against the table's columns (with window bounds).
 	sc := &scope{windowed: src.Windowed(), starWindow: src.Windowed()}
@@ -275,8 +365,14 @@ func (e *Engine) pullQuery(qs *parser.QueryStatement) (*PushQuery, error) {
 	var where *compiled
 	var err error
 	if qs.Query.Where != nil {
-		if where, err = p.c.boolExpr(qs.Query.Where, sc); err != nil {
-			return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
+		cond := qs.Query.Where
+		if src.Windowed() {
+			if cond, err = windowBoundTimes(cond); err != nil {
+				return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
+			}
+		}
+		if where, err = p.c.boolExpr(cond, sc); err != nil {
+			return nil, stmtErr(ErrBadStatement, text, "Error in WHERE expression: %s\nStatement: %s", err.Error(), parser.FormatExpr(qs.Query.Where))
 		}
 	}
 	items, err := expandSelect(qs.Query, sc, false)
@@ -284,7 +380,7 @@ func (e *Engine) pullQuery(qs *parser.QueryStatement) (*PushQuery, error) {
 		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
 	}
 	var exprs []*compiled
-	res := &PushQuery{IsPull: true, done: make(chan struct{}), limit: qs.Query.Limit}
+	res := &PushQuery{IsPull: true, PullTable: true, done: make(chan struct{}), abandon: make(chan struct{}), limit: qs.Query.Limit}
 	q := &Query{ID: "pull_" + strconv.FormatInt(e.tseq.Add(1), 10), Statement: text, eng: e}
 	for _, it := range items {
 		ce, err := p.c.compile(it.expr, sc)
@@ -292,6 +388,7 @@ func (e *Engine) pullQuery(qs *parser.QueryStatement) (*PushQuery, error) {
 			return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
 		}
 		exprs = append(exprs, ce)
+		res.KeyColumns = append(res.KeyColumns, isKeyRef(it.expr, src))
 		q.ColumnNames = append(q.ColumnNames, it.alias)
 		t := ce.t
 		if t.Kind == types.KindNull {
@@ -328,9 +425,9 @@ func (e *Engine) pullQuery(qs *parser.QueryStatement) (*PushQuery, error) {
 			break
 		}
 	}
-	res.rows = make(chan []any, len(rows))
+	res.rows = make(chan ResultRow, len(rows))
 	for _, r := range rows {
-		res.rows <- r
+		res.rows <- ResultRow{Values: r}
 	}
 	close(res.rows)
 	close(res.done)

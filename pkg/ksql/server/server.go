@@ -338,7 +338,7 @@ func (s *Server) closeQuery(w http.ResponseWriter, r *http.Request) {
 // stream copies a query's rows to w through write until the rows end,
 // the client goes away or the server closes; it flushes whenever no
 // further row is waiting.
-func stream(ctx context.Context, w http.ResponseWriter, q *engine.PushQuery, write func(row []any) error) (limitReached bool) {
+func stream(ctx context.Context, w http.ResponseWriter, q *engine.PushQuery, write func(row engine.ResultRow) error) (limitReached bool) {
 	flusher, _ := w.(http.Flusher)
 	flush := func() {
 		if flusher != nil {
@@ -346,7 +346,7 @@ func stream(ctx context.Context, w http.ResponseWriter, q *engine.PushQuery, wri
 		}
 	}
 	flush()
-	rows := q.Rows()
+	rows := q.Results()
 	for {
 		select {
 		case row, ok := <-rows:
@@ -403,8 +403,11 @@ func (s *Server) queryStream(w http.ResponseWriter, r *http.Request) {
 			q.Close()
 			return
 		}
-		stream(ctx, w, q, func(row []any) error {
-			buf = appendRow(append(buf[:0], ','), row)
+		stream(ctx, w, q, func(row engine.ResultRow) error {
+			if row.Tombstone {
+				return nil
+			}
+			buf = appendRow(append(buf[:0], ','), row.Values)
 			buf = append(buf, '\n')
 			_, err := w.Write(buf)
 			return err
@@ -419,8 +422,11 @@ func (s *Server) queryStream(w http.ResponseWriter, r *http.Request) {
 		q.Close()
 		return
 	}
-	stream(ctx, w, q, func(row []any) error {
-		buf = appendRow(buf[:0], row)
+	stream(ctx, w, q, func(row engine.ResultRow) error {
+		if row.Tombstone {
+			return nil
+		}
+		buf = appendRow(buf[:0], row.Values)
 		buf = append(buf, '\n')
 		_, err := w.Write(buf)
 		return err
@@ -455,25 +461,37 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 			schema.WriteString(", ")
 		}
 		schema.WriteString("`" + name + "` " + q.ColumnTypes[i])
+		if i < len(q.KeyColumns) && q.KeyColumns[i] {
+			schema.WriteString(" KEY")
+		}
 	}
 	hdr, _ := json.Marshal(map[string]any{"header": map[string]any{"queryId": q.ID, "schema": schema.String()}})
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
-	buf := append(append([]byte{'['}, hdr...), ",\n"...)
+	// Elements are separated by a comma written before each one, so the
+	// array may end after the last row.
+	buf := append([]byte{'['}, hdr...)
 	if _, err := w.Write(buf); err != nil {
 		q.Close()
 		return
 	}
-	limit := stream(ctx, w, q, func(row []any) error {
-		buf = append(buf[:0], `{"row":{"columns":`...)
-		buf = appendRow(buf, row)
-		buf = append(buf, "}},\n"...)
+	limit := stream(ctx, w, q, func(row engine.ResultRow) error {
+		buf = append(buf[:0], ",\n"+`{"row":{"columns":`...)
+		buf = appendRow(buf, row.Values)
+		if row.Tombstone {
+			buf = append(buf, `,"tombstone":true`...)
+		}
+		buf = append(buf, "}}"...)
 		_, err := w.Write(buf)
 		return err
 	})
-	final := `{"finalMessage":"Query Completed"}]` + "\n"
-	if limit && !q.IsPull {
-		final = `{"finalMessage":"Limit Reached"}]` + "\n"
+	// ksqlDB ends a pull query on a table without a final message.
+	final := ",\n" + `{"finalMessage":"Query Completed"}]` + "\n"
+	switch {
+	case q.PullTable:
+		final = "]\n"
+	case limit && !q.IsPull:
+		final = ",\n" + `{"finalMessage":"Limit Reached"}]` + "\n"
 	}
 	_, _ = w.Write([]byte(final))
 }
