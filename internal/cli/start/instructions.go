@@ -1,0 +1,35 @@
+package start
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/charmbracelet/glamour"
+
+	"github.com/mlops-lab/mlops-lab/internal/iostreams"
+	"github.com/mlops-lab/mlops-lab/internal/labs"
+)
+
+// printInstructions shows the lab's README: rendered for a terminal, or as
+// the Markdown itself when the output is a file or a pipe.
+func printInstructions(ios *iostreams.IOStreams, cat *labs.Catalogue, lab *labs.Lab, labDir string) {
+	readme, err := os.ReadFile(labDir + "/README.md")
+	if err != nil {
+		// The learner's copy may be gone; the binary carries the original.
+		if readme, err = cat.README(lab); err != nil {
+			fmt.Fprintf(ios.ErrOut, "warning: %s has no README: %v\n", lab.ID, err)
+			return
+		}
+	}
+	fmt.Fprintf(ios.Out, "\ninstructions: %s/README.md\n\n", labDir)
+	if ios.IsStdoutTTY() {
+		r, err := glamour.NewTermRenderer(glamour.WithAutoStyle(), glamour.WithWordWrap(100))
+		if err == nil {
+			if out, err := r.RenderBytes(readme); err == nil {
+				ios.Out.Write(out)
+				return
+			}
+		}
+	}
+	ios.Out.Write(readme)
+}
