@@ -38,5 +38,5 @@
 // Nothing in this package panics on user data: wrong shapes, predicting before
 // fitting, NaN or infinite values and empty inputs are returned as errors.
 //
-// Charts of these results live in the sub-package mlkit/plot.
+// Charts of these results are drawn by package charts (pkg/charts).
 package mlkit
