@@ -53,3 +53,34 @@ func TestJoinValidation(t *testing.T) {
 		}
 	}
 }
+
+// Joins ksqlDB refuses are refused with its messages.
+func TestJoinRefusals(t *testing.T) {
+	for _, tc := range []struct{ sql, want string }{
+		{"CREATE STREAM o AS SELECT * FROM s FULL OUTER JOIN t ON s.id = t.id;",
+			"Invalid join type: full-outer join not supported for stream-table join. Got S [FULL] OUTER JOIN T."},
+		{"CREATE STREAM o AS SELECT * FROM t JOIN s ON s.id = t.id;",
+			"Invalid join order: table-stream joins are not supported; only stream-table joins. Got T [INNER] JOIN S."},
+		{"CREATE STREAM o AS SELECT * FROM s JOIN t WITHIN 1 SECOND ON s.id = t.id;",
+			"A window definition was provided for a Stream-Table join. These joins are not windowed."},
+		{"CREATE TABLE o AS SELECT * FROM t2 JOIN t3 WITHIN 1 SECOND ON t2.id = t3.id;",
+			"A window definition was provided for a Table-Table join."},
+		{"CREATE TABLE o AS SELECT * FROM t FULL OUTER JOIN t2 ON t.name = t2.id;",
+			"Invalid join type: full-outer join not supported for foreign-key table-table join. Got T [FULL] OUTER JOIN T2."},
+		{"CREATE TABLE o AS SELECT * FROM t JOIN t3 ON t.id = t3.id;",
+			"Invalid join condition: types don't match. Got T.ID{INTEGER} = T3.ID{STRING}."},
+		{"CREATE STREAM o AS SELECT * FROM s JOIN s2 ON s.id = s2.id;",
+			"Stream-Stream joins must have a WITHIN clause specified. None was provided."},
+	} {
+		eng, _, _ := testEngine(t)
+		mustExec(t, eng, `CREATE STREAM s (id INT KEY, n INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+			CREATE STREAM s2 (id INT KEY, n INT) WITH (kafka_topic='s2', value_format='JSON', partitions=1);
+			CREATE TABLE t (id INT PRIMARY KEY, name STRING) WITH (kafka_topic='t', value_format='JSON', partitions=1);
+			CREATE TABLE t2 (id STRING PRIMARY KEY, v INT) WITH (kafka_topic='t2', value_format='JSON', partitions=1);
+			CREATE TABLE t3 (id STRING PRIMARY KEY, v INT) WITH (kafka_topic='t3', value_format='JSON', partitions=1);`)
+		_, err := eng.Execute(context.Background(), tc.sql, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s\n  error %v\n  want  %s", tc.sql, err, tc.want)
+		}
+	}
+}

@@ -746,6 +746,7 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 	// Names for messages, in the order the statement gives the sources.
 	origLeft, origRight := srcs[0].alias, srcs[1].alias
 	origLeftParts, origRightParts := srcs[0].src.Partitions, srcs[1].src.Partitions
+	origLeftName, origRightName := srcs[0].src.Name, srcs[1].src.Name
 	firstType := joins[0].Type
 	if firstType == parser.JoinRight {
 		srcs[0], srcs[1] = srcs[1], srcs[0]
@@ -824,20 +825,48 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 		if synthetic >= 0 && k == 0 {
 			sc.cols[synthetic].Type = lk.t
 		}
-		// A left table joined on another column than its primary key
-		// joins on a foreign key.
-		fk := leftTable && rightTable && k == 0 && !joinsOnKey(lexpr, sc, off0(synthetic), srcs[0].src)
-		if fk && jt == parser.JoinOuter {
-			return nil, fmt.Errorf("Invalid join type: full-outer join not supported for foreign-key table-table join. Got %s %s %s.", srcs[0].src.Name, jt, rs.src.Name)
+		// The checks and messages of ksqlDB's planner, in its order.
+		got := qualifiedExpr(lexpr, sc) + " = " + qualifiedExpr(rexpr, sc)
+		named := fmt.Sprintf("%s %s %s", leftName(srcs, k), joinTypeText(j.Type), rs.src.Name)
+		if k == 0 {
+			named = fmt.Sprintf("%s %s %s", origLeftName, joinTypeText(j.Type), origRightName)
 		}
-		// A table is joined on its primary key (a stream-table join, or the
-		// right side of a table-table join).
-		if rightTable && !joinsOnKey(rexpr, sc, leftWidth, rs.src) {
-			got := qualifiedExpr(lexpr, sc) + " = " + qualifiedExpr(rexpr, sc)
-			if leftTable {
+		fk := false
+		switch {
+		case !leftTable && rightTable:
+			if jt == parser.JoinOuter {
+				return nil, fmt.Errorf("Invalid join type: full-outer join not supported for stream-table join. Got %s.", named)
+			}
+			if !joinsOnKey(rexpr, sc, leftWidth, rs.src) {
+				return nil, fmt.Errorf("Invalid join condition: stream-table joins require to join on the table's primary key. Got %s.", got)
+			}
+		case leftTable && !rightTable:
+			return nil, fmt.Errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s.", named)
+		case leftTable && rightTable:
+			if !joinsOnKey(rexpr, sc, leftWidth, rs.src) {
 				return nil, fmt.Errorf("Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s.", got)
 			}
-			return nil, fmt.Errorf("Invalid join condition: stream-table joins require to join on the table's primary key. Got %s.", got)
+			// A left table joined on another column than its primary key
+			// joins on a foreign key.
+			fk = !keyOfLeft(lexpr, sc, leftWidth)
+			if fk && jt == parser.JoinOuter {
+				return nil, fmt.Errorf("Invalid join type: full-outer join not supported for foreign-key table-table join. Got %s.", named)
+			}
+			if fk && k > 0 {
+				return nil, fmt.Errorf("Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got %s.", got)
+			}
+			if !lk.t.Equal(rk.t) {
+				return nil, fmt.Errorf("Invalid join condition: types don't match. Got %s{%s} = %s{%s}.", qualifiedExpr(lexpr, sc), lk.t, qualifiedExpr(rexpr, sc), rk.t)
+			}
+			if fk && rs.src.Windowed() {
+				return nil, fmt.Errorf("Foreign-key table-table joins are not supported on windowed tables.")
+			}
+		}
+		if j.Within != nil && rightTable {
+			if leftTable {
+				return nil, fmt.Errorf("A window definition was provided for a Table-Table join. These joins are not windowed. Please drop the window definition (i.e. the WITHIN clause) and try to execute your Table-Table join again.")
+			}
+			return nil, fmt.Errorf("A window definition was provided for a Stream-Table join. These joins are not windowed. Please drop the window definition (ie. the WITHIN clause) and try to execute your join again.")
 		}
 		// The sources must be co-partitioned.
 		if k == 0 && !fk && origLeftParts > 0 && origRightParts > 0 && origLeftParts != origRightParts {
@@ -863,13 +892,8 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 		if j.Within != nil {
 			jn.within = j.Within
 		}
-		switch {
-		case !jn.leftTable && !jn.rightTable && j.Within == nil:
+		if !jn.leftTable && !jn.rightTable && j.Within == nil {
 			return nil, fmt.Errorf("Stream-Stream joins must have a WITHIN clause specified. None was provided.")
-		case jn.leftTable && !jn.rightTable:
-			return nil, fmt.Errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s %s.", leftName(srcs, k), jt, rs.src.Name)
-		case !jn.leftTable && jn.rightTable && jt == parser.JoinOuter:
-			return nil, fmt.Errorf("Invalid join type: full-outer join not supported for stream-table join. Got %s %s %s.", leftName(srcs, k), jt, rs.src.Name)
 		}
 		if prev == nil {
 			inputs[0].next = &joinSide{j: jn, left: true}
@@ -899,12 +923,37 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 	return prev, nil
 }
 
-// off0 is where the first source's columns start in a joined row.
-func off0(synthetic int) int {
-	if synthetic >= 0 {
-		return synthetic + 1
+// joinTypeText writes a join type as ksqlDB's messages do.
+func joinTypeText(t parser.JoinType) string {
+	switch t {
+	case parser.JoinLeft:
+		return "LEFT [OUTER] JOIN"
+	case parser.JoinRight:
+		return "RIGHT [OUTER] JOIN"
+	case parser.JoinOuter:
+		return "[FULL] OUTER JOIN"
 	}
-	return 0
+	return "[INNER] JOIN"
+}
+
+// keyOfLeft reports whether e is the primary key column (of a source with
+// a single key column) among the left side's columns (before leftWidth).
+func keyOfLeft(e parser.Expr, sc *scope, leftWidth int) bool {
+	ref, ok := e.(*parser.ColumnRef)
+	if !ok {
+		return false
+	}
+	idx, err := (&scope{cols: sc.cols[:leftWidth]}).resolve(ref)
+	if err != nil || !sc.cols[idx].Key || sc.cols[idx].Qualifier == "" {
+		return false
+	}
+	n := 0
+	for _, c := range sc.cols[:leftWidth] {
+		if c.Key && c.Qualifier == sc.cols[idx].Qualifier {
+			n++
+		}
+	}
+	return n == 1
 }
 
 // leftName names the left side of the k-th join for messages.
