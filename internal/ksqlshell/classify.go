@@ -2,6 +2,8 @@ package ksqlshell
 
 import (
 	"strings"
+
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/parser"
 )
 
 // tokenKind tells words, quoted strings and other symbols apart.
@@ -38,13 +40,13 @@ func tokens(text string) []token {
 		cur.Reset()
 		curKind = -1
 	}
-	prev := inCode
+	prev := parser.InCode
 	skipQuote := false
-	scan(text, func(i int, st lexState) bool {
+	parser.Scan(text, func(i int, st parser.ScanState) bool {
 		c := text[i]
 		switch st {
-		case inCode:
-			if prev == inString || prev == inQuotedIdent || prev == inBacktick {
+		case parser.InCode:
+			if prev == parser.InString || prev == parser.InQuotedIdent || prev == parser.InBacktick {
 				// The closing quote was visited in the quoted state.
 				flush()
 			}
@@ -61,9 +63,9 @@ func tokens(text string) []token {
 				flush()
 				out = append(out, token{kind: tokSymbol, text: string(c)})
 			}
-		case inString, inQuotedIdent, inBacktick:
+		case parser.InString, parser.InQuotedIdent, parser.InBacktick:
 			kind := tokString
-			if st != inString {
+			if st != parser.InString {
 				kind = tokQuoted
 			}
 			if prev != st {
@@ -77,10 +79,10 @@ func tokens(text string) []token {
 				skipQuote = false
 				break
 			}
-			q := map[lexState]byte{inString: '\'', inQuotedIdent: '"', inBacktick: '`'}[st]
+			q := map[parser.ScanState]byte{parser.InString: '\'', parser.InQuotedIdent: '"', parser.InBacktick: '`'}[st]
 			if c == q {
 				// Either the closing quote or the first of a doubled one.
-				if i+1 < len(text) && text[i+1] == q && st != inBacktick {
+				if i+1 < len(text) && text[i+1] == q && st != parser.InBacktick {
 					cur.WriteByte(q)
 					skipQuote = true
 				}
@@ -153,7 +155,7 @@ func classify(text string) parsed {
 		name := ts[1].text
 		if ts[1].kind == tokWord {
 			// Topic names are case-sensitive: keep what was typed.
-			if f := strings.Fields(strings.TrimSpace(text[codeStart(text):])); len(f) > 1 {
+			if f := strings.Fields(strings.TrimSpace(text[parser.CodeStart(text):])); len(f) > 1 {
 				name = strings.TrimRight(f[1], ";")
 			}
 		}
@@ -171,4 +173,8 @@ func classify(text string) parsed {
 		return p
 	}
 	return parsed{kind: kindServer}
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }

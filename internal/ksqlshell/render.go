@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/parser"
 )
 
 // The JSON shapes of ksqlDB's /ksql entities, as far as the shell shows
@@ -310,7 +311,7 @@ func renderQueries(w io.Writer, queries []runningQuery) error {
 	t := Table{Header: []string{"Query ID", "Query Type", "Status", "Sink Name", "Sink Kafka Topic", "Query String"}}
 	for _, q := range queries {
 		t.Rows = append(t.Rows, []string{q.ID, q.QueryType, queryStatus(q), strings.Join(q.Sinks, ","),
-			strings.Join(q.SinkKafkaTopics, ","), OneLine(q.QueryString)})
+			strings.Join(q.SinkKafkaTopics, ","), parser.OneLine(q.QueryString)})
 	}
 	if err := t.Write(w); err != nil {
 		return err
@@ -457,7 +458,7 @@ func writeQueryRefs(w io.Writer, queries []runningQuery, verb, sourceType string
 		if state == "" {
 			state = "RUNNING"
 		}
-		fmt.Fprintf(w, "%s (%s) : %s\n", q.ID, state, OneLine(q.QueryString))
+		fmt.Fprintf(w, "%s (%s) : %s\n", q.ID, state, parser.OneLine(q.QueryString))
 	}
 	fmt.Fprintln(w, "\nFor query topology and execution plan please run: EXPLAIN <QueryId>")
 }

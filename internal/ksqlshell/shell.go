@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/parser"
 )
 
 // Prompts of an interactive session.
@@ -141,8 +142,8 @@ func FormatError(err error) string {
 // first that fails, returning a *ScriptError that says which. A last
 // statement without its semicolon runs too.
 func (s *Shell) RunScript(ctx context.Context, name, src string) error {
-	stmts, rest := Split(src)
-	last, ok, err := Finish(rest)
+	stmts, rest := parser.SplitScript(src)
+	last, ok, err := parser.FinishScript(rest)
 	if err != nil {
 		return &ScriptError{Name: name, Line: 1 + strings.Count(src[:len(src)-len(rest)], "\n"), Err: err}
 	}
@@ -197,7 +198,7 @@ func (s *Shell) Run(ctx context.Context, lr LineReader, prompt bool) (failed int
 			pending.Reset()
 			continue
 		case errors.Is(err, io.EOF):
-			last, ok, ferr := Finish(pending.String())
+			last, ok, ferr := parser.FinishScript(pending.String())
 			if ferr != nil {
 				fmt.Fprintln(s.Err, ferr)
 				return failed + 1, nil
@@ -218,7 +219,7 @@ func (s *Shell) Run(ctx context.Context, lr LineReader, prompt bool) (failed int
 		}
 		pending.WriteString(line)
 		pending.WriteString("\n")
-		stmts, rest := Split(pending.String())
+		stmts, rest := parser.SplitScript(pending.String())
 		pending.Reset()
 		for _, st := range stmts {
 			failed += s.runOne(ctx, lr, st.Text)
@@ -227,7 +228,7 @@ func (s *Shell) Run(ctx context.Context, lr LineReader, prompt bool) (failed int
 			}
 		}
 		switch p := classify(rest); {
-		case s.exited() || IsBlank(rest):
+		case s.exited() || parser.IsBlank(rest):
 		case p.kind == kindCommand && len(stmts) > 0:
 			// "SHOW STREAMS; exit": a command after the statements.
 			s.remember(lr, strings.TrimSpace(rest))
@@ -242,7 +243,7 @@ func (s *Shell) Run(ctx context.Context, lr LineReader, prompt bool) (failed int
 // runOne runs a statement typed in a session, adds it to the history and
 // reports its error; it returns 1 when it failed.
 func (s *Shell) runOne(ctx context.Context, lr LineReader, text string) int {
-	s.remember(lr, OneLine(text))
+	s.remember(lr, parser.OneLine(text))
 	return s.report(s.Exec(ctx, text))
 }
 

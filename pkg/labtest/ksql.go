@@ -360,25 +360,25 @@ func (k *Ksql) Parse(file, src string) *KsqlScript {
 		sc.Problem = syntaxProblem(file, src, err, parser.Pos{Line: 1, Col: 1})
 		return sc
 	}
-	// Statements are what lies between ';' tokens. Each is parsed on its
-	// own, so that the statements before a syntax error still run, as
-	// they do in `mlops-lab ksql -f` and ksql's RUN SCRIPT.
-	var groups [][]parser.Token
-	var cur []parser.Token
-	for _, tok := range toks {
-		switch {
-		case tok.Kind == parser.TokEOF:
-		case tok.Kind == parser.TokOp && tok.Text == ";":
-			if len(cur) > 0 {
-				groups = append(groups, append(cur, tok))
-				cur = nil
-			}
-		default:
-			cur = append(cur, tok)
-		}
+	// parser.SplitScript cuts the statements (as the shell does); each is
+	// parsed on its own, so that the statements before a syntax error
+	// still run, as they do in `mlops-lab ksql -f` and ksql's RUN SCRIPT.
+	// A last statement without its ';' counts too.
+	stmts, rest := parser.SplitScript(src)
+	if !parser.IsBlank(rest) {
+		stmts = append(stmts, parser.ScriptStatement{Offset: len(src) - len(rest), Text: rest})
 	}
-	if len(cur) > 0 {
-		groups = append(groups, cur)
+	var groups [][]parser.Token
+	for _, st := range stmts {
+		var g []parser.Token
+		for _, tok := range toks {
+			if tok.Kind != parser.TokEOF && tok.Off >= st.Offset && tok.End <= st.Offset+len(st.Text) {
+				g = append(g, tok)
+			}
+		}
+		if len(g) > 0 && !(len(g) == 1 && g[0].Kind == parser.TokOp && g[0].Text == ";") {
+			groups = append(groups, g)
+		}
 	}
 	if len(groups) == 0 {
 		sc.Empty = true
