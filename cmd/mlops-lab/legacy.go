@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
+	"github.com/mlops-lab/mlops-lab/internal/cli/kafkatool"
 	"github.com/mlops-lab/mlops-lab/internal/env"
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
@@ -24,8 +25,6 @@ func legacyCommands(f *cmdutil.Factory) []*cobra.Command {
 	cmds := []*cobra.Command{
 		newGradeCmd(app),
 		newStartCmd(app),
-		newTopicCmd(app),
-		newDatagenCmd(app),
 		newMLCmd(app),
 		newKsqlCmd(app),
 	}
@@ -76,6 +75,11 @@ func (a *App) workspace() (workspace.Workspace, error) { return a.factory().Work
 // connect is cmdutil.Factory.Connect for the former flags.
 func (a *App) connect(ctx context.Context, f *envFlags, needs env.Needs) (env.Environment, error) {
 	return a.factory().Connect(ctx, f.shared(), needs)
+}
+
+// withKafkaTool is kafkatool.Tool.With for the former flags.
+func withKafkaTool(ctx context.Context, app *App, flags *envFlags, fn func(bootstrap string) error) error {
+	return kafkatool.New(app.factory()).With(ctx, flags.shared(), fn)
 }
 
 // envFlags are cmdutil.EnvFlags under their former field names.

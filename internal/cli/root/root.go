@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
+	"github.com/mlops-lab/mlops-lab/internal/cli/datagen"
 	"github.com/mlops-lab/mlops-lab/internal/cli/hint"
 	"github.com/mlops-lab/mlops-lab/internal/cli/initcmd"
 	"github.com/mlops-lab/mlops-lab/internal/cli/list"
@@ -21,6 +22,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/cli/serve"
 	"github.com/mlops-lab/mlops-lab/internal/cli/slides"
 	"github.com/mlops-lab/mlops-lab/internal/cli/solution"
+	"github.com/mlops-lab/mlops-lab/internal/cli/topic"
 	"github.com/mlops-lab/mlops-lab/internal/cli/version"
 )
 
@@ -52,6 +54,8 @@ starter files, and grade your work:
 		slides.NewCmdSlides(f, nil),
 		serve.NewCmdServe(f, nil),
 		plot.NewCmdPlot(f),
+		topic.NewCmdTopic(f),
+		datagen.NewCmdDatagen(f, nil),
 	)
 	return root
 }
