@@ -193,8 +193,8 @@ func status(opts Options, s string) {
 	}
 }
 
-// writeOverlay writes the grading tests (and, with Solution, the solved
-// files) into build, and a `go build -overlay` file that puts them into the
+// writeOverlay writes the grading tests (and, with Solution, the starter
+// files with the solution's in place of the ones a learner edits) into build, and a `go build -overlay` file that puts them into the
 // lab's folder in place of whatever is there. The learner's own test files
 // are left out, so editing or adding a test changes nothing.
 func writeOverlay(opts Options, lab *labs.Lab, labDir, build string) (string, error) {
@@ -220,15 +220,18 @@ func writeOverlay(opts Options, lab *labs.Lab, labDir, build string) (string, er
 		}
 	}
 	if opts.Solution {
+		// The solution holds only the files a learner edits: it is built
+		// over the starter files the binary carries, never over whatever
+		// the lab folder holds.
 		for _, f := range existing {
 			replace[f] = ""
 		}
-		files, err := opts.Catalogue.SolutionFiles(lab)
+		files, err := opts.Catalogue.SolvedFiles(lab)
 		if err != nil {
 			return "", err
 		}
 		for name, data := range files {
-			if filepath.Ext(name) == ".go" && !strings.Contains(name, "/") {
+			if filepath.Ext(name) == ".go" && !strings.Contains(name, "/") && !strings.HasSuffix(name, "_test.go") {
 				if err := put(name, data); err != nil {
 					return "", err
 				}
@@ -270,9 +273,10 @@ func writeOverlay(opts Options, lab *labs.Lab, labDir, build string) (string, er
 	return path, os.WriteFile(path, data, 0o644)
 }
 
-// writeSolutionDir writes every file of the lab's solution into a folder.
+// writeSolutionDir writes the solved lab folder (the starter files with the
+// solution's in place of the ones a learner edits) into a folder.
 func writeSolutionDir(opts Options, lab *labs.Lab, build string) (string, error) {
-	files, err := opts.Catalogue.SolutionFiles(lab)
+	files, err := opts.Catalogue.SolvedFiles(lab)
 	if err != nil {
 		return "", err
 	}

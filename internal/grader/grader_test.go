@@ -258,3 +258,49 @@ func TestSlowConverterStillScores(t *testing.T) {
 		t.Fatalf("a correct solution with a slow converter: want add passed for 10 points, got %+v", results)
 	}
 }
+
+// TestGradeSolutionOverStarter: a solution holds only the files a learner
+// edits. Grading it builds them over the starter files the binary carries,
+// whatever the lab folder holds (here a shared file the learner broke and a
+// file of their own), and the tests' run-time files (data.txt, starter only)
+// are there too.
+func TestGradeSolutionOverStarter(t *testing.T) {
+	root := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/course\n\ngo 1.22\n"), 0o644))
+	dir := filepath.Join(root, "labs", "lab09-fake")
+	must(t, os.MkdirAll(dir, 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "code.go"), []byte(fakeStarter), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "shared.go"), []byte("package fake\n\nbroken\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "mine.go"), []byte("package fake\n\nfunc Add() {}\n"), 0o644))
+	shared := "package fake\n\nfunc plus(a, b int) int { return a + b }\n"
+	gradeTest := strings.Replace(fakeGradeTest, `import "testing"`, `import (
+	"os"
+	"path/filepath"
+	"testing"
+)`, 1) + `
+func TestData(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(os.Getenv("` + EnvSolutionDir + `"), "data.txt"))
+	if err != nil || string(data) != "42\n" {
+		t.Fatalf("data.txt: %q, %v", data, err)
+	}
+}
+`
+	labFS := fstest.MapFS{
+		"lab09-fake/lab.yaml":      {Data: []byte(fakeLabYAML + "  - {id: data, title: Data, test: TestData, points: 1, file: code.go}\n")},
+		"lab09-fake/code.go":       {Data: []byte(fakeStarter)},
+		"lab09-fake/shared.go":     {Data: []byte(shared)},
+		"lab09-fake/data.txt":      {Data: []byte("42\n")},
+		"lab09-fake/grade_test.go": {Data: []byte(gradeTest)},
+	}
+	solution := labs.SolutionTag + "\n\n" + strings.Replace(fakeSolution, "return a + b", "return plus(a, b)", 1)
+	solFS := fstest.MapFS{"lab09-fake/code.go": {Data: []byte(solution)}}
+	cat, err := labs.Load(labFS, solFS)
+	must(t, err)
+	lab, err := cat.Find("9")
+	must(t, err)
+	results, err := GradeLab(context.Background(), Options{Workspace: workspace.Workspace{Root: root}, Catalogue: cat, Solution: true, Timeout: 20 * time.Second}, lab)
+	must(t, err)
+	if report := NewReport(results); !report.Passed() || report.Score != 41 {
+		t.Fatalf("solution over the starter: want 41/41, got %v: %+v", report.Score, results)
+	}
+}

@@ -35,7 +35,9 @@ type Lab struct {
 	Topics []kafkautil.TopicSpec `yaml:"topics"`
 	// Datagen lists the data generators `start` runs.
 	Datagen []Generator `yaml:"datagen"`
-	// Files are the learner's files, starter in labs/, solved in solutions/.
+	// Files are the files a learner edits: each has a starter in labs/ and
+	// a solved version in solutions/. The lab's other files (shared types,
+	// helpers) exist only in labs/ and serve the solution too.
 	Files []string `yaml:"files"`
 	// Exercises in the order the learner does them.
 	Exercises []Exercise `yaml:"exercises"`
@@ -64,8 +66,16 @@ type Exercise struct {
 	Test   string `yaml:"test"`
 	Points int    `yaml:"points"`
 	// File is the learner's file the exercise lives in.
-	File  string   `yaml:"file"`
+	File string `yaml:"file"`
+	// Also lists other files the exercise has the learner edit (the SQL
+	// script that deploys what File builds, say).
+	Also  []string `yaml:"also"`
 	Hints []string `yaml:"hints"`
+}
+
+// EditedFiles lists the files the exercise has the learner edit, File first.
+func (e *Exercise) EditedFiles() []string {
+	return append([]string{e.File}, e.Also...)
 }
 
 // NeedsKafka reports whether the lab uses a Kafka broker.
@@ -210,9 +220,33 @@ func (c *Catalogue) StarterFile(l *Lab, name string) ([]byte, error) {
 	return fs.ReadFile(c.labFS, path.Join(l.Folder, name))
 }
 
+// SolutionTag is the build constraint every Go file of solutions/ starts
+// with. A solution folder holds only the files a learner edits, so it is not
+// a package that compiles on its own: the constraint keeps it out of `go
+// build ./...`, and the catalogue removes it, so learners and the grader see
+// the file as it belongs in the lab folder.
+const SolutionTag = "//go:build solution"
+
 // SolutionFile returns the reference solution of one of the lab's files.
 func (c *Catalogue) SolutionFile(l *Lab, name string) ([]byte, error) {
-	return fs.ReadFile(c.solutions, path.Join(l.Folder, name))
+	data, err := fs.ReadFile(c.solutions, path.Join(l.Folder, name))
+	if err != nil {
+		return nil, err
+	}
+	return stripSolutionTag(name, data), nil
+}
+
+// stripSolutionTag removes SolutionTag and the blank line after it from the
+// top of a Go file.
+func stripSolutionTag(name string, data []byte) []byte {
+	if path.Ext(name) != ".go" {
+		return data
+	}
+	rest, ok := bytes.CutPrefix(data, []byte(SolutionTag+"\n"))
+	if !ok {
+		return data
+	}
+	return bytes.TrimLeft(rest, "\n")
 }
 
 // README returns the lab's instructions (Markdown).
@@ -228,9 +262,36 @@ func (c *Catalogue) GradingFiles(l *Lab) (map[string][]byte, error) {
 	})
 }
 
-// SolutionFiles returns every file of the lab's solution folder, by name.
+// SolutionFiles returns the solved versions of the files a learner edits,
+// by name, as they belong in the lab folder. Tests kept beside a solution
+// (benchmarks of it) are not part of it and are left out.
 func (c *Catalogue) SolutionFiles(l *Lab) (map[string][]byte, error) {
-	return c.filesMatching(c.solutions, l, func(string) bool { return true })
+	files, err := c.filesMatching(c.solutions, l, func(name string) bool { return !strings.HasSuffix(name, "_test.go") })
+	if err != nil {
+		return nil, err
+	}
+	for name, data := range files {
+		files[name] = stripSolutionTag(name, data)
+	}
+	return files, nil
+}
+
+// SolvedFiles returns the lab folder as a learner who solved every exercise
+// has it: the starter files with the solution's in place of the ones a
+// learner edits (the grader's --solution mode builds and runs this).
+func (c *Catalogue) SolvedFiles(l *Lab) (map[string][]byte, error) {
+	files, err := c.StarterFiles(l)
+	if err != nil {
+		return nil, err
+	}
+	solved, err := c.SolutionFiles(l)
+	if err != nil {
+		return nil, err
+	}
+	for name, data := range solved {
+		files[name] = data
+	}
+	return files, nil
 }
 
 // StarterFiles returns every file the learner gets for the lab (starter

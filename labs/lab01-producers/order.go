@@ -1,14 +1,8 @@
 // Package lab01 is lab 1 of mlops-lab: Kafka producers and consumers with
 // IBM/sarama.
 //
-// Each exercise lives in its own file:
-//
-//	sync_producer.go   exercise 1  a synchronous producer of keyed JSON orders
-//	partitioner.go     exercise 2  choosing partitions like the Java client
-//	async_producer.go  exercise 3  an async producer that counts deliveries
-//	sender.go          exercise 4  shutting down without losing orders
-//	consumer.go        exercise 5  a consumer-group member that resumes
-//	group.go           exercise 6  two members sharing partitions
+// Each exercise lives in its own file: README.md lists them, with their
+// files and points.
 //
 // This file holds what they share. You do not need to change it.
 package lab01

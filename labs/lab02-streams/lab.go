@@ -2,13 +2,8 @@
 // course's small stream processor, github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream.
 //
 // You write the functions the processor calls; it does the reading, the
-// writing, the offsets and the changelog. Each exercise lives in its own file:
-//
-//	filter.go   exercise 1  large orders to their own topic
-//	rekey.go    exercise 2  rekeying orders by state
-//	totals.go   exercise 3  a running total of units per state
-//	table.go    exercise 4  reading a compacted topic back as a table
-//	restart.go  exercise 5  surviving a restart without counting twice
+// writing, the offsets and the changelog. Each exercise lives in its
+// own file: README.md lists them, with their files and points.
 //
 // This file holds what they share. You do not need to change it.
 package lab02

@@ -1,4 +1,4 @@
--- Exercise 9: one final result per state and minute.
+-- Exercise 9: final results in KSQL: one final result per state and minute.
 --
 -- Write one statement: CREATE TABLE units_per_minute_final AS SELECT ...
 -- over the stream orders, with the same columns as tumbling.sql (STATE;

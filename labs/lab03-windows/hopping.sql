@@ -1,4 +1,5 @@
--- Exercise 7: units per state in the last 5 minutes, updated every minute.
+-- Exercise 7: hopping windows and a grace period in KSQL: units per state
+-- in the last 5 minutes, updated every minute.
 --
 -- Write one statement: CREATE TABLE units_last_5_minutes AS SELECT ... over
 -- the stream orders, with the same columns as tumbling.sql (STATE;

@@ -3,18 +3,8 @@
 //
 // You write the windows yourself in Go (exercises 1 to 5), then the same
 // aggregations in KSQL (6 to 9), and check that both give the same answer
-// (10). Each exercise lives in its own file:
-//
-//	assign.go     exercise 1  tumbling and hopping windows
-//	aggregate.go  exercise 2  one update per window a record changes
-//	aggregate.go  exercise 3  late records, the grace period, final results
-//	session.go    exercise 4  session windows
-//	run.go        exercise 5  windows over a topic
-//	tumbling.sql  exercise 6  units per state per minute, in KSQL
-//	hopping.sql   exercise 7  units in the last 5 minutes, with a grace period
-//	session.sql   exercise 8  pageview sessions per user
-//	final.sql     exercise 9  one final result per minute, with EMIT FINAL
-//	compare.go    exercise 10 the same windows in Go and in KSQL
+// (10). Each exercise lives in its
+// own file: README.md lists them, with their files and points.
 //
 // This file holds what they share. You do not need to change it.
 package lab03

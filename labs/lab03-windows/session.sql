@@ -1,4 +1,4 @@
--- Exercise 8: pageview sessions per user.
+-- Exercise 8: session windows in KSQL: pageview sessions per user.
 --
 -- Write one statement: CREATE TABLE pageview_sessions AS SELECT ... over the
 -- stream pageviews, with

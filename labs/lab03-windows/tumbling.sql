@@ -1,4 +1,4 @@
--- Exercise 6: units per state per minute, in tumbling windows.
+-- Exercise 6: tumbling windows in KSQL: units per state per minute.
 --
 -- Write one statement: CREATE TABLE units_per_minute AS SELECT ... over the
 -- stream orders (streams.sql defines it; do not create it here), with

@@ -1,4 +1,4 @@
--- Exercise 1: the orders topic, read as a stream (15 points).
+-- Exercise 1: the orders topic as a stream.
 --
 -- Declare a stream named ORDERS over the topic 'orders'. A record of the
 -- topic looks like this (the datagen writes five a second):

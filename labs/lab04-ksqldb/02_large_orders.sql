@@ -1,4 +1,4 @@
--- Exercise 2: a persistent query for large orders (15 points).
+-- Exercise 2: a persistent query for large orders.
 --
 -- The grader sets up ORDERS as in exercise 1 before it runs this file.
 --

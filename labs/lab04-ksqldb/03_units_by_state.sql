@@ -1,4 +1,4 @@
--- Exercise 3: a table of running totals per state (15 points).
+-- Exercise 3: a table of running totals per state.
 --
 -- The grader sets up ORDERS as in exercise 1 before it runs this file.
 --

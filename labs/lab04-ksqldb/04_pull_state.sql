@@ -1,4 +1,4 @@
--- Exercise 4: a pull query (10 points).
+-- Exercise 4: a pull query.
 --
 -- The grader sets up ORDERS and UNITS_BY_STATE (exercises 1 and 3), writes
 -- orders, and runs the query in this file, twice: before and after more

@@ -1,4 +1,4 @@
--- Exercise 5: a push query (10 points).
+-- Exercise 5: a push query.
 --
 -- The grader sets up ORDERS and UNITS_BY_STATE (exercises 1 and 3), writes
 -- orders, starts the query in this file, and then writes more orders,

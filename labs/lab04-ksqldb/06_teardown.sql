@@ -1,4 +1,5 @@
--- Exercise 6: retire the large-orders feed (15 points).
+-- Exercise 6: retiring a feed with SHOW, DESCRIBE and TERMINATE: the
+-- large-orders feed.
 --
 -- The grader sets up this catalogue, with orders flowing through it, then
 -- runs this file:

@@ -1,4 +1,4 @@
--- Exercise 7: page views per region, a stream-table join (20 points).
+-- Exercise 7: page views per region, a stream-table join.
 --
 -- Two topics, with three partitions each:
 --

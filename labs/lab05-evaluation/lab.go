@@ -5,14 +5,8 @@
 // model does on rows it has never seen: accuracy, the confusion matrix, and
 // precision, recall and F1 per class, computed by hand and checked against
 // the course's model library, github.com/mlops-lab/mlops-lab/pkg/mlkit.
-// Each exercise lives in its own file:
-//
-//	topic.go       exercise 1  from a topic to a data set
-//	holdout.go     exercise 2  a random train/test split, labels held back
-//	stratified.go  exercise 3  a stratified split
-//	metrics.go     exercise 4  accuracy and the confusion matrix
-//	scores.go      exercise 5  precision, recall and F1 per class
-//	evaluate.go    exercise 6  an evaluation report
+// Each exercise lives in its own file: README.md lists them, with their
+// files and points.
 //
 // This file holds what they share. You do not need to change it.
 package lab05

@@ -5,13 +5,8 @@
 // github.com/mlops-lab/mlops-lab/pkg/mlkit (which agrees with scikit-learn);
 // then you fit a linear regression to the diabetes data, standardize the
 // breast cancer data for a logistic regression, and draw a regression's
-// residuals. Each exercise lives in its own file:
-//
-//	knn.go         exercise 1  k nearest neighbours
-//	naivebayes.go  exercise 2  Gaussian naive Bayes
-//	linear.go      exercise 3  least squares on diabetes
-//	logistic.go    exercise 4  logistic regression on standardized features
-//	plot.go        exercise 5  a residual plot
+// residuals. Each exercise lives in its
+// own file: README.md lists them, with their files and points.
 //
 // This file holds what they share. You do not need to change it.
 package lab06

@@ -1,6 +1,6 @@
 package lab07
 
-// Exercise 5: scoring trades, and the score per trading day.
+// Exercise 5: scoring trades, the score per day, updates and finals.
 
 import (
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"

@@ -1,4 +1,5 @@
--- Exercise 5: the utility score of every trading day, twice.
+-- Exercise 5: scoring trades, the score per day, updates and finals: the
+-- utility score of every trading day, twice.
 --
 -- streams.sql has declared TRADES_SCORED (what ScoreTrade writes); the
 -- grader runs its own copy first, then this file.

@@ -1,6 +1,6 @@
 package lab07
 
-// Exercise 4: portable formats and the model card.
+// Exercise 4: ONNX, PMML and the model card.
 
 import (
 	"time"

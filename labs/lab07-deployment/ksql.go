@@ -1,6 +1,6 @@
 package lab07
 
-// Exercise 1: the model as a KSQL expression.
+// Exercise 1: the model as a KSQL expression, deployed as a query.
 
 // KSQLExpression writes a fitted linear model as a KSQL expression over the
 // given column expressions (one per coefficient, in order):

@@ -5,15 +5,8 @@
 // from a compacted models topic, and as ONNX and PMML files any runtime can
 // read. Then it is watched: scores per trading day, drift of its inputs,
 // accuracy once the labels come, and a challenger scored in its shadow.
-// Each exercise lives in its own file:
-//
-//	ksql.go, score_orders.sql  exercise 1  the model as a KSQL expression, deployed as a query
-//	score.go                   exercise 2  a scoring service: consume, score, produce
-//	models.go                  exercise 3  hot swap from a compacted models topic
-//	export.go                  exercise 4  ONNX, PMML and the model card
-//	daily.go, daily.sql        exercise 5  scoring trades, the score per day, updates and finals
-//	monitor.go                 exercise 6  drift (PSI), positive share, accuracy over time, a chart
-//	shadow.go                  exercise 7  a challenger in the champion's shadow, and promotion
+// Each exercise lives in its own file: README.md lists them, with their
+// files and points.
 //
 // This file holds what they share. You do not need to change it.
 package lab07
@@ -78,7 +71,7 @@ func DecodeScore(value []byte) (Score, error) {
 }
 
 // ---------------------------------------------------------------------------
-// Exercise 1: the order-return model.
+// The order-return model (exercise 1).
 
 // LinearModel is a fitted linear model written out over the raw features:
 // the score is Intercept + Coef[0]*x0 + Coef[1]*x1 + ...; a linear
@@ -203,7 +196,7 @@ func FollowModels(ctx context.Context, bootstrap, topic string, apply func(strea
 }
 
 // ---------------------------------------------------------------------------
-// Exercise 5: trades by day.
+// Trades by day (exercise 5).
 
 // ScoredTrade is a trade after the model has decided on it: its day, its
 // weight and return, and the action taken (1: trade, 0: pass). The
@@ -239,7 +232,7 @@ type DailyEmitted struct {
 }
 
 // ---------------------------------------------------------------------------
-// Exercise 6: monitoring.
+// Monitoring (exercise 6).
 
 // Observation is one scored record as the monitor sees it: its key, the
 // class the model predicted (1 is positive), and the value of the live
@@ -289,7 +282,7 @@ type AccuracyPoint struct {
 }
 
 // ---------------------------------------------------------------------------
-// Exercise 7: shadow scoring and promotion.
+// Shadow scoring and promotion (exercise 7).
 
 // ShadowReport sums up a shadow run: how many records both models scored,
 // on how many they agreed, and, of those whose label came, how many each

@@ -1,6 +1,6 @@
 package lab07
 
-// Exercise 6: monitoring a model in service.
+// Exercise 6: drift, positive share, accuracy over time, a chart.
 
 import (
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"

@@ -1,4 +1,5 @@
--- Exercise 1: the return model deployed inside ksqlDB.
+-- Exercise 1: the model as a KSQL expression, deployed as a query: the
+-- return model, inside ksqlDB.
 --
 -- streams.sql has declared ORDERS; the grader runs its own copy of it
 -- first, then this file.

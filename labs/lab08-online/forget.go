@@ -6,7 +6,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
 )
 
-// Exercise 3: updates and tombstones on a stream, safe to replay.
+// Exercise 3: updates and tombstones, safe to replay.
 
 // ApplyPoint is a stream.TableFunc over the points topic. It keeps, in the
 // processor's table (and so in its compacted changelog):

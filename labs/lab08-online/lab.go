@@ -3,14 +3,7 @@
 // The models of labs 5 and 6 learned once, from a file. Here they learn
 // from a Kafka stream as it flows, one record at a time, and un-learn a
 // record exactly when it is updated or deleted. Each exercise lives in its
-// own file:
-//
-//	line.go      exercise 1  a least-squares line from five running sums
-//	line.sql     exercise 2  the same sums, and the line, in KSQL
-//	forget.go    exercise 3  updates and tombstones on a stream, safe to replay
-//	multiple.go  exercise 4  multiple regression from X'X and X'y
-//	sgd.go       exercise 5  online classification, evaluated test-then-train
-//	lsh.go       exercise 6  nearest neighbours over a stream with LSH
+// own file: README.md lists them, with their files and points.
 //
 // This file holds what they share. You do not need to change it.
 package lab08

@@ -1,4 +1,4 @@
--- Exercise 2: the line's sums, and the line, in KSQL.
+-- Exercise 2: the sums and the line in KSQL.
 --
 -- Three statements (see the README):
 --

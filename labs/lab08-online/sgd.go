@@ -7,7 +7,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
 )
 
-// Exercise 5: online classification, evaluated test-then-train.
+// Exercise 5: online classification, tested then trained.
 
 // AccuracyWindow is the length of the recent window of the prequential
 // accuracy (mlkit.Prequential's Window).

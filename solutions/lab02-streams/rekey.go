@@ -1,3 +1,5 @@
+//go:build solution
+
 package lab02
 
 import (

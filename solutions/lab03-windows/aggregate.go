@@ -1,3 +1,5 @@
+//go:build solution
+
 package lab03
 
 import (
@@ -6,7 +8,8 @@ import (
 	"time"
 )
 
-// Exercises 2 and 3: windowed aggregation over event time.
+// Exercise 2: one update per window a record changes.
+// Exercise 3: late records, the grace period, final results.
 
 // TimeAggregator counts and sums records per key in the windows an Assigner
 // gives (tumbling or hopping), over event time.

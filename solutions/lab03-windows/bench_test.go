@@ -1,3 +1,5 @@
+//go:build solution
+
 package lab03
 
 import (
@@ -9,9 +11,9 @@ import (
 
 // Throughput of the windowed aggregators, in records per second: 100 keys,
 // a record every 10 ms of event time, one in twenty out of order by up to a
-// minute. Run with
+// minute. Run from the repository's root with
 //
-//	go test -run '^$' -bench . ./solutions/lab03-windows/
+//	go test -tags solution -overlay solutions/overlay.json -run '^$' -bench . ./labs/lab03-windows/
 
 // benchRecords returns n records of 100 keys.
 func benchRecords(n int) []Record {

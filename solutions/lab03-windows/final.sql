@@ -1,4 +1,4 @@
--- Exercise 9: one final result per state and minute, in KSQL.
+-- Exercise 9: final results in KSQL: one final result per state and minute.
 --
 -- The windows of tumbling.sql, with a grace period of 10 seconds and
 -- EMIT FINAL: ksqlDB holds each window back until stream time (the latest

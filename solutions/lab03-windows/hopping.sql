@@ -1,4 +1,5 @@
--- Exercise 7: units per state in the last 5 minutes, updated every minute.
+-- Exercise 7: hopping windows and a grace period in KSQL: units per state
+-- in the last 5 minutes, updated every minute.
 --
 -- Hopping windows 5 minutes long start every minute, so every order counts
 -- in 5 windows. A window closes 30 seconds after its end (in stream time,

@@ -1,4 +1,4 @@
--- Exercise 1: the orders topic, read as a stream.
+-- Exercise 1: the orders topic as a stream.
 --
 -- The record key is the orderid written as text ("42"), so the key column
 -- is a VARCHAR: an INT key would be read as 4 binary bytes, and ksqlDB

@@ -1,5 +1,5 @@
--- Exercise 2: a persistent query that keeps writing the large orders, with
--- the state and city taken out of the address struct.
+-- Exercise 2: a persistent query for large orders: it keeps writing them,
+-- with the state and city taken out of the address struct.
 --
 -- CREATE STREAM ... AS SELECT starts a query that runs on the server until
 -- it is terminated, whether or not anyone is watching. Selecting ORDERKEY

@@ -1,4 +1,5 @@
--- Exercise 6: retire the large-orders feed, and nothing else.
+-- Exercise 6: retiring a feed with SHOW, DESCRIBE and TERMINATE: the
+-- large-orders feed, and nothing else.
 --
 -- Found with DESCRIBE large_orders EXTENDED (its writer and its readers) and
 -- SHOW QUERIES. The query numbers are the ones from my own session: the

@@ -1,4 +1,5 @@
--- Exercise 7: page views per region, from two topics that know half each.
+-- Exercise 7: page views per region, a stream-table join: two topics that
+-- know half each.
 --
 -- Pageviews know the user; the users table knows the user's region. The
 -- table is keyed by userid and the stream is re-keyed by userid for the join

@@ -1,3 +1,5 @@
+//go:build solution
+
 package lab05
 
 import (
@@ -8,7 +10,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
 )
 
-// Exercise 2: a random train/test split, labels held back.
+// Exercise 2: a random split, labels held back.
 
 // NewHoldout cuts d into the given training and test rows (indices into d)
 // and holds the test labels back.

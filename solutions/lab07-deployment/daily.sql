@@ -1,4 +1,5 @@
--- Exercise 5: the utility score of every trading day, twice.
+-- Exercise 5: scoring trades, the score per day, updates and finals: the
+-- utility score of every trading day, twice.
 --
 -- daily_score is a table of updates (EMIT CHANGES): every scored trade
 -- writes its day's new totals, so a consumer always has the latest

@@ -1,6 +1,8 @@
+//go:build solution
+
 package lab07
 
-// Exercise 4: portable formats and the model card.
+// Exercise 4: ONNX, PMML and the model card.
 
 import (
 	"bytes"

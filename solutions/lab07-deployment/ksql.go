@@ -1,6 +1,8 @@
+//go:build solution
+
 package lab07
 
-// Exercise 1: the model as a KSQL expression.
+// Exercise 1: the model as a KSQL expression, deployed as a query.
 
 import (
 	"fmt"

@@ -1,3 +1,5 @@
+//go:build solution
+
 package lab07
 
 // Exercise 3: hot swap from a compacted models topic.

@@ -1,6 +1,8 @@
+//go:build solution
+
 package lab07
 
-// Exercise 6: monitoring a model in service.
+// Exercise 6: drift, positive share, accuracy over time, a chart.
 
 import (
 	"errors"

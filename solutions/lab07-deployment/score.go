@@ -1,3 +1,5 @@
+//go:build solution
+
 package lab07
 
 // Exercise 2: a scoring service.

@@ -1,4 +1,5 @@
--- Exercise 1: the return model deployed inside ksqlDB.
+-- Exercise 1: the model as a KSQL expression, deployed as a query: the
+-- return model, inside ksqlDB.
 --
 -- The expression is what KSQLExpression(ReturnModel, ReturnColumns) writes
 -- (go test -tags live -run TestLive/statement -v . prints this statement

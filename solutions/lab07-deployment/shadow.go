@@ -1,3 +1,5 @@
+//go:build solution
+
 package lab07
 
 // Exercise 7: a challenger in the champion's shadow.

@@ -1,3 +1,5 @@
+//go:build solution
+
 package lab08
 
 import (
@@ -8,7 +10,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
 )
 
-// Exercise 3: updates and tombstones on a stream, safe to replay.
+// Exercise 3: updates and tombstones, safe to replay.
 
 // ApplyPoint is a stream.TableFunc over the points topic. It keeps, in the
 // processor's table (and so in its compacted changelog):

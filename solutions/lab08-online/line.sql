@@ -1,4 +1,4 @@
--- Exercise 2: the line's sums, and the line, in KSQL.
+-- Exercise 2: the sums and the line in KSQL.
 --
 -- The points topic read as a TABLE, not a STREAM: a record with a key seen
 -- before replaces that key's row, and a tombstone deletes it. An

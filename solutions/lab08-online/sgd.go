@@ -1,3 +1,5 @@
+//go:build solution
+
 package lab08
 
 import (
@@ -14,7 +16,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
 )
 
-// Exercise 5: online classification, evaluated test-then-train.
+// Exercise 5: online classification, tested then trained.
 
 // AccuracyWindow is the length of the recent window of the prequential
 // accuracy (mlkit.Prequential's Window).
