@@ -44,6 +44,9 @@ type GradeOptions struct {
 	Parallel int
 	Watch    bool
 	Env      cmdutil.EnvFlags
+	// Workspaces makes the arguments students' workspace folders (see
+	// gradeWorkspaces).
+	Workspaces bool
 }
 
 // NewCmdGrade returns the grade command; runF, when not nil, runs instead
@@ -83,6 +86,7 @@ that does not compile), 2 when grading itself could not run.`,
 	fl.DurationVar(&opts.Timeout, "timeout", 90*time.Second, "deadline of each exercise's test")
 	fl.IntVar(&opts.Parallel, "parallel", 0, "exercises graded at once (default: number of CPUs)")
 	fl.BoolVarP(&opts.Watch, "watch", "w", false, "grade again each time you save a file of the lab (until Ctrl+C)")
+	fl.BoolVar(&opts.Workspaces, "workspaces", false, "with --all: the arguments are students' workspace folders, graded into one CSV (or --format json) table")
 	opts.Env.Register(cmd)
 	return cmd
 }
@@ -108,6 +112,9 @@ func (opts *GradeOptions) validate() error {
 }
 
 func gradeRun(opts *GradeOptions) error {
+	if opts.Workspaces {
+		return gradeWorkspaces(opts)
+	}
 	ctx := opts.Ctx
 	if err := opts.validate(); err != nil {
 		return cmdutil.CannotRun(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlops-lab/mlops-lab/internal/cli/classroom"
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/cli/datagen"
 	"github.com/mlops-lab/mlops-lab/internal/cli/hint"
@@ -52,6 +53,7 @@ starter files, and grade your work:
 		solution.NewCmdSolution(f, nil),
 		initcmd.NewCmdInit(f, nil),
 		slides.NewCmdSlides(f, nil),
+		classroom.NewCmdClassroom(f),
 		serve.NewCmdServe(f, nil),
 		plot.NewCmdPlot(f),
 		topic.NewCmdTopic(f),
