@@ -3,6 +3,9 @@ package labs
 import (
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path"
 	"path/filepath"
@@ -254,5 +257,51 @@ func TestSolutionOverlay(t *testing.T) {
 	if fmt.Sprint(got.Replace) != fmt.Sprint(want) {
 		fixed, _ := json.MarshalIndent(map[string]any{"Replace": want}, "", " ")
 		t.Errorf("solutions/overlay.json is out of date; it should read:\n%s", fixed)
+	}
+}
+
+// TestGradingTestsOneFilePerExercise: each exercise's test is in
+// <exercise id>_grade_test.go (dashes as underscores), which holds no other
+// exercise's test; what several exercises share is in
+// helpers_grade_test.go.
+func TestGradingTestsOneFilePerExercise(t *testing.T) {
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range c.Labs() {
+		files, err := c.GradingFiles(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		testsIn := map[string][]string{}
+		fset := token.NewFileSet()
+		for name, data := range files {
+			f, err := parser.ParseFile(fset, name, data, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatalf("labs/%s/%s: %v", l.Folder, name, err)
+			}
+			for _, d := range f.Decls {
+				if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && strings.HasPrefix(fn.Name.Name, "Test") {
+					testsIn[name] = append(testsIn[name], fn.Name.Name)
+				}
+			}
+		}
+		known := map[string]bool{"helpers_grade_test.go": true}
+		for _, e := range l.Exercises {
+			name := strings.ReplaceAll(e.ID, "-", "_") + "_grade_test.go"
+			known[name] = true
+			if !slices.Equal(testsIn[name], []string{e.Test}) {
+				t.Errorf("labs/%s/%s should hold exercise %s's test, %s, and no other test; it holds %v", l.Folder, name, e.ID, e.Test, testsIn[name])
+			}
+		}
+		for name := range files {
+			if !known[name] {
+				t.Errorf("labs/%s/%s is a grading file of no exercise: name it after the exercise it grades, or put shared code in helpers_grade_test.go", l.Folder, name)
+			}
+		}
+		if len(testsIn["helpers_grade_test.go"]) > 0 {
+			t.Errorf("labs/%s/helpers_grade_test.go holds tests %v: each belongs in its exercise's file", l.Folder, testsIn["helpers_grade_test.go"])
+		}
 	}
 }
