@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -176,6 +177,11 @@ func (l *Lab) validate() error {
 			return fmt.Errorf("exercise %q is listed twice", e.ID)
 		}
 		seen[e.ID] = true
+		for _, f := range e.EditedFiles() {
+			if f != "" && !slices.Contains(l.Files, f) {
+				return fmt.Errorf("exercise %q: %s is not in files, the files a learner edits", e.ID, f)
+			}
+		}
 	}
 	return nil
 }

@@ -52,9 +52,10 @@ func TestFindExercise(t *testing.T) {
 
 func TestLoadRejectsBadMetadata(t *testing.T) {
 	for name, yaml := range map[string]string{
-		"unknown field": "id: lab1\nnumber: 1\ntitle: T\ncolour: red\n",
-		"no points":     "id: lab1\nnumber: 1\ntitle: T\nexercises:\n  - {id: a, test: TestA}\n",
-		"duplicate":     "id: lab1\nnumber: 1\ntitle: T\nexercises:\n  - {id: a, test: TestA, points: 1}\n  - {id: a, test: TestB, points: 1}\n",
+		"unknown field":   "id: lab1\nnumber: 1\ntitle: T\ncolour: red\n",
+		"no points":       "id: lab1\nnumber: 1\ntitle: T\nexercises:\n  - {id: a, test: TestA}\n",
+		"duplicate":       "id: lab1\nnumber: 1\ntitle: T\nexercises:\n  - {id: a, test: TestA, points: 1}\n  - {id: a, test: TestB, points: 1}\n",
+		"file not edited": "id: lab1\nnumber: 1\ntitle: T\nfiles: [a.go]\nexercises:\n  - {id: a, test: TestA, points: 1, file: a.go, also: [a.sql]}\n",
 	} {
 		_, err := Load(fstest.MapFS{"lab01-x/lab.yaml": {Data: []byte(yaml)}}, fstest.MapFS{})
 		if err == nil || !strings.Contains(err.Error(), "labs/lab01-x/lab.yaml") {
