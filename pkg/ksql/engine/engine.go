@@ -485,7 +485,7 @@ func (e *Engine) createAsSelect(ctx context.Context, s *parser.CreateAsSelect, p
 	if s.Query.Limit >= 0 {
 		return nil, stmtErr(ErrBadStatement, text, "CREATE %s AS SELECT statements don't support LIMIT clause.", s.Kind)
 	}
-	pl, err := e.planner().planQuery(s.Query)
+	pl, err := e.sinkPlanner(s.Name).planQuery(s.Query)
 	if err != nil {
 		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
 	}
@@ -583,7 +583,7 @@ func (e *Engine) insertInto(ctx context.Context, s *parser.InsertInto, props map
 	if target.Kind == parser.KindTable {
 		return nil, stmtErr(ErrBadStatement, text, "INSERT INTO can only be used to insert into a stream. %s is a table.", s.Target)
 	}
-	pl, err := e.planner().planQuery(s.Query)
+	pl, err := e.sinkPlanner(s.Target).planQuery(s.Query)
 	if err != nil {
 		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
 	}

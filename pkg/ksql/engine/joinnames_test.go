@@ -26,7 +26,7 @@ func TestJoinStarNames(t *testing.T) {
 	for _, tc := range []struct{ sel, schema string }{
 		{"*", "L_ID STRING KEY, L_A INTEGER, L_B STRING, R_ID STRING, R_A INTEGER, R_C STRING"},
 		{"l.*, r.*", "L_ID STRING KEY, L_A INTEGER, L_B STRING, R_ID STRING, R_A INTEGER, R_C STRING"},
-		{"r.*, l.id", "R_ID STRING KEY, R_A INTEGER, R_C STRING, L_ID STRING"},
+		{"r.*, l.id", "L_ID STRING KEY, R_ID STRING, R_A INTEGER, R_C STRING"},
 		{"l.id, l.a, r.a, c", "L_ID STRING KEY, L_A INTEGER, R_A INTEGER, C STRING"},
 		{"l.id, l.ROWTIME, r.ROWPARTITION, r.ROWOFFSET", "L_ID STRING KEY, L_ROWTIME BIGINT, R_ROWPARTITION INTEGER, R_ROWOFFSET BIGINT"},
 	} {

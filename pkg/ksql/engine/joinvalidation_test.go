@@ -42,7 +42,7 @@ func TestJoinValidation(t *testing.T) {
 	}
 	// Joins on the key of co-partitioned sources are accepted.
 	for _, ok := range []string{
-		"CREATE STREAM ok1 AS SELECT s.id1, f2 FROM test_stream s JOIN test_table t ON s.f1 = t.id2;",
+		"CREATE STREAM ok1 AS SELECT s.f1, s.id1, f2 FROM test_stream s JOIN test_table t ON s.f1 = t.id2;",
 		"CREATE STREAM ok2 AS SELECT s.id1, f2 FROM wide s LEFT JOIN wide_table t ON t.id2 = s.id1;",
 		"CREATE TABLE ok3 AS SELECT l.id1, f1, f2 FROM left_table l JOIN right_table r ON l.id1 = r.id2;",
 	} {
@@ -82,5 +82,36 @@ func TestJoinRefusals(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s\n  error %v\n  want  %s", tc.sql, err, tc.want)
 		}
+	}
+}
+
+// A persistent join must select its key; a join on expressions is keyed by
+// a synthetic ROWKEY.
+func TestJoinKeyInProjection(t *testing.T) {
+	const ddl = `CREATE STREAM l (a INT KEY, b INT) WITH (kafka_topic='l', value_format='JSON', partitions=1);
+		CREATE STREAM r (a INT KEY, b INT) WITH (kafka_topic='r', value_format='JSON', partitions=1);`
+	for _, tc := range []struct{ sql, want string }{
+		{"CREATE STREAM o AS SELECT l.b, r.b FROM l JOIN r WITHIN 1 SECOND ON l.a = r.a;",
+			"Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `O` must include the join expressions L.A or R.A in its projection (eg, SELECT L.A...)."},
+		{"CREATE STREAM o AS SELECT l.*, r.* FROM l JOIN r WITHIN 1 SECOND ON ABS(l.a) = ABS(r.a);",
+			"The query used to build `O` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...)."},
+	} {
+		eng, _, _ := testEngine(t)
+		mustExec(t, eng, ddl)
+		_, err := eng.Execute(context.Background(), tc.sql, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s\n  error %v\n  want  %s", tc.sql, err, tc.want)
+		}
+	}
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, ddl+`CREATE STREAM o AS SELECT ROWKEY AS k, l.b, r.b FROM l JOIN r WITHIN 1 SECOND ON ABS(l.a) = ABS(r.a);`)
+	if got := schemaString(eng.Catalog().Get("O").Columns); got != "K INTEGER KEY, L_B INTEGER, R_B INTEGER" {
+		t.Errorf("schema = %s", got)
+	}
+	produce(t, topics, "l", intKey(-3), `{"b":1}`, 1)
+	produce(t, topics, "r", intKey(3), `{"b":2}`, 2)
+	recs := topics.Records("O")
+	if len(recs) != 1 || string(recs[0].Key) != string(intKey(3)) || string(recs[0].Value) != `{"L_B":1,"R_B":2}` {
+		t.Errorf("records = %v", recs)
 	}
 }

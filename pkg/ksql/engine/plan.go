@@ -49,6 +49,9 @@ type planner struct {
 	// transient plans a push query: `*` over a windowed source includes
 	// the window bounds.
 	transient bool
+	// sink names the result of a persistent query (for messages); a
+	// persistent join must select its key.
+	sink string
 }
 
 // planQuery plans a SELECT. The output node (sink) is attached later.
@@ -397,36 +400,8 @@ func (p *planner) planProjection(q *parser.Query, sc *scope, pl *plan, keyExprs 
 			return nil, err
 		}
 	case pl.joinNode != nil:
-		// The result of a join is keyed by the join expression (ROWKEY
-		// for a FULL OUTER join, the left table's primary key for a
-		// foreign-key join).
-		j := pl.joinNode
-		keys := j.keyExprs
-		if len(keys) == 0 || !selectsAll(items, keys, sc) {
-			keys = []parser.Expr{j.leftExpr, j.rightExpr}
-			if !selectsAll(items, keys[:1], sc) && !selectsAll(items, keys[1:], sc) && len(j.keyExprs) > 0 && j.fk {
-				return nil, fmt.Errorf("Key missing from projection (ie, SELECT). The query used to build %s must include the join expression %s in its projection (eg, SELECT %s...).",
-					"the result", parser.FormatExpr(j.keyExprs[0]), parser.FormatExpr(j.keyExprs[0]))
-			}
-			for i, it := range items {
-				if matchesAny(it.expr, keys, sc) {
-					pl.columns[i].Key = true
-					pl.keyOrder = append(pl.keyOrder, i)
-					fp.keyItems = append(fp.keyItems, i)
-					break
-				}
-			}
-			break
-		}
-		for _, k := range keys {
-			for i, it := range items {
-				if !pl.columns[i].Key && matchesAny(it.expr, []parser.Expr{k}, sc) {
-					pl.columns[i].Key = true
-					pl.keyOrder = append(pl.keyOrder, i)
-					fp.keyItems = append(fp.keyItems, i)
-					break
-				}
-			}
+		if err := p.joinKey(fp, pl, items, sc); err != nil {
+			return nil, err
 		}
 	default:
 		// Keep the source key: select items that are key column references.
@@ -495,6 +470,56 @@ func (p *planner) assignKeys(fp *finalProjection, pl *plan, items []selectItem, 
 		fp.keyItems = append(fp.keyItems, found)
 	}
 	return nil
+}
+
+// joinKey makes the result of a join keyed as ksqlDB keys it: by the
+// first of the join's columns (left before right) that is selected, by
+// ROWKEY when the join has a synthetic key (FULL OUTER, or no column on
+// either side of the condition), by the left table's primary key for a
+// foreign-key join. A persistent query must select it.
+func (p *planner) joinKey(fp *finalProjection, pl *plan, items []selectItem, sc *scope) error {
+	j := pl.joinNode
+	viable := j.keyExprs
+	if len(viable) == 0 {
+		for _, e := range []parser.Expr{j.leftExpr, j.rightExpr} {
+			if _, ok := e.(*parser.ColumnRef); ok {
+				viable = append(viable, e)
+			}
+		}
+	}
+	all := j.fk // a foreign-key join is keyed by all the left table's key columns
+	found := false
+	for _, k := range viable {
+		for i, it := range items {
+			if !pl.columns[i].Key && matchesAny(it.expr, []parser.Expr{k}, sc) {
+				pl.columns[i].Key = true
+				pl.keyOrder = append(pl.keyOrder, i)
+				fp.keyItems = append(fp.keyItems, i)
+				found = true
+				break
+			}
+		}
+		if found && !all {
+			break
+		}
+	}
+	if found || p.sink == "" {
+		return nil
+	}
+	const missing = "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n"
+	if j.synthetic >= 0 {
+		return fmt.Errorf(missing+"The query used to build `%s` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\n"+
+			"ROWKEY was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased.", p.sink)
+	}
+	names := make([]string, len(viable))
+	for i, v := range viable {
+		names[i] = qualifiedExpr(v, sc)
+	}
+	what := "expression " + names[0]
+	if len(names) > 1 {
+		what = "expressions " + strings.Join(names, " or ")
+	}
+	return fmt.Errorf(missing+"The query used to build `%s` must include the join %s in its projection (eg, SELECT %s...).", p.sink, what, names[0])
 }
 
 // matchesAny reports whether e is one of exprs (the same text or the
@@ -754,7 +779,7 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 	off := 0
 	synthetic := -1
 	for _, j := range joins {
-		if j.Type == parser.JoinOuter {
+		if j.Type == parser.JoinOuter || !joinsOnColumn(j.On) {
 			// A FULL OUTER join is keyed by a column of its own, ROWKEY:
 			// the join key of whichever side is present (its type is set
 			// once the join key is compiled).
@@ -923,6 +948,18 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 	return prev, nil
 }
 
+// joinsOnColumn reports whether either side of a join condition is a
+// plain column (which can key the result).
+func joinsOnColumn(on parser.Expr) bool {
+	cmp, ok := on.(*parser.Comparison)
+	if !ok {
+		return true // refused later
+	}
+	_, l := cmp.L.(*parser.ColumnRef)
+	_, r := cmp.R.(*parser.ColumnRef)
+	return l || r
+}
+
 // joinTypeText writes a join type as ksqlDB's messages do.
 func joinTypeText(t parser.JoinType) string {
 	switch t {
@@ -1009,4 +1046,11 @@ func qualifiedExpr(e parser.Expr, sc *scope) string {
 		}
 	}
 	return parser.FormatExpr(e)
+}
+
+// sinkPlanner plans the query of a persistent query writing to sink.
+func (e *Engine) sinkPlanner(sink string) *planner {
+	p := e.planner()
+	p.sink = sink
+	return p
 }
