@@ -52,8 +52,7 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Co
 func deleteRun(opts *DeleteOptions) error {
 	return opts.Kafka.With(opts.Ctx, &opts.Env, func(bootstrap string) error {
 		err := kafkautil.DeleteTopic(opts.Ctx, bootstrap, opts.Topic)
-		var unknown *kafkautil.UnknownTopicError
-		if errors.As(err, &unknown) && opts.IfExists {
+		if errors.Is(err, kafkautil.ErrUnknownTopic) && opts.IfExists {
 			return nil
 		}
 		if err != nil {
