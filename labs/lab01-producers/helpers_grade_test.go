@@ -23,9 +23,6 @@ const (
 	memberStopWait = 20 * time.Second
 )
 
-// ---------------------------------------------------------------------------
-// Helpers.
-
 func sampleOrder(id int) Order {
 	return Order{
 		OrderTime:  1_700_000_000_000 + int64(id)*1000,
