@@ -20,5 +20,9 @@
 // the datagen package, the stream processor in stream.
 //
 // sarama is the client throughout: it is what the labs teach, and sharing
-// it keeps one connection and one configuration per Client.
+// it keeps one connection and one configuration per Client. franz-go's kadm
+// would give the admin calls a context of their own, but it would be a
+// second connection beside sarama's with a configuration of its own (the
+// ksqlDB runtime's dialer hook, for one, is a sarama setting), so the
+// Client runs sarama's admin calls beside the caller's context instead.
 package kafkautil
