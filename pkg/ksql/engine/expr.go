@@ -46,6 +46,9 @@ type scopeColumn struct {
 	// Pseudo marks a join side's ROWTIME, ROWPARTITION or ROWOFFSET:
 	// reached only qualified (L.ROWTIME) and never part of `*`.
 	Pseudo bool
+	// Bound marks a windowed join side's WINDOWSTART or WINDOWEND:
+	// reached only qualified, listed by `*` after the side's key.
+	Bound bool
 }
 
 // scope resolves names for the compiler.
@@ -80,7 +83,7 @@ var pseudoColumns = map[string]*types.Type{
 func (s *scope) resolve(ref *parser.ColumnRef) (int, error) {
 	found := -1
 	for i, c := range s.cols {
-		if c.Name != ref.Name || (c.Pseudo && ref.Qualifier == "") {
+		if c.Name != ref.Name || ((c.Pseudo || c.Bound) && ref.Qualifier == "") {
 			continue
 		}
 		if ref.Qualifier != "" && !strings.EqualFold(c.Qualifier, ref.Qualifier) && !strings.EqualFold(c.Source, ref.Qualifier) {

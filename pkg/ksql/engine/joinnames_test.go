@@ -78,6 +78,11 @@ func TestWindowedStreamJoin(t *testing.T) {
 	if got := eng.Catalog().Get("O"); !got.Windowed() {
 		t.Fatalf("result is not windowed: %s", schemaString(got.Columns))
 	}
+	// `*` lists each side's window bounds after its key.
+	mustExec(t, eng, "CREATE STREAM star AS SELECT * FROM a JOIN b WITHIN 1 MINUTE ON a.id = b.id;")
+	if got := schemaString(eng.Catalog().Get("STAR").Columns); got != "A_ID STRING KEY, A_WINDOWSTART BIGINT, A_WINDOWEND BIGINT, A_X INTEGER, B_ID STRING, B_WINDOWSTART BIGINT, B_WINDOWEND BIGINT, B_Y INTEGER" {
+		t.Errorf("STAR schema = %s", got)
+	}
 	wkey := func(k string, start int64) []byte {
 		b := []byte(k)
 		for i := 7; i >= 0; i-- {
@@ -95,6 +100,9 @@ func TestWindowedStreamJoin(t *testing.T) {
 	want := `["k\x00\x00\x00\x00\x00\x00\x00\x00"={"WS":0,"WE":10000,"X":1,"Y":3}]`
 	if strings.Join(got, ",") != strings.Trim(want, "[]") {
 		t.Errorf("got %s, want %s", got, want)
+	}
+	if recs := topics.Records("STAR"); len(recs) != 1 || string(recs[0].Value) != `{"A_WINDOWSTART":0,"A_WINDOWEND":10000,"A_X":1,"B_ID":"k","B_WINDOWSTART":0,"B_WINDOWEND":10000,"B_Y":3}` {
+		t.Errorf("STAR records = %v", recs)
 	}
 }
 

@@ -101,6 +101,9 @@ func (in *inputNode) process(q *query, rec Record) {
 	if in.pseudo {
 		p := in.offset + in.nKey + in.nVal
 		row.Cols[p], row.Cols[p+1], row.Cols[p+2] = row.Timestamp, row.Partition, row.Offset
+		if in.windowKind != format.NotWindowed && row.Windowed {
+			row.Cols[p+3], row.Cols[p+4] = row.WindowStart, row.WindowEnd
+		}
 	}
 	if !in.isTable {
 		in.next.process(q, nil, row)

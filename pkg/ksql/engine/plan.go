@@ -274,7 +274,7 @@ func expandSelect(q *parser.Query, sc *scope, joined bool) ([]selectItem, error)
 		if it.Star {
 			bounds := sc.starWindow
 			for i, c := range sc.cols {
-				if c.Pseudo || it.StarQualifier != "" && !strings.EqualFold(c.Qualifier, it.StarQualifier) && !strings.EqualFold(c.Source, it.StarQualifier) {
+				if c.Pseudo || c.Bound || it.StarQualifier != "" && !strings.EqualFold(c.Qualifier, it.StarQualifier) && !strings.EqualFold(c.Source, it.StarQualifier) {
 					continue
 				}
 				if bounds && !c.Key {
@@ -288,6 +288,13 @@ func expandSelect(q *parser.Query, sc *scope, joined bool) ([]selectItem, error)
 					alias = strings.ToUpper(c.Qualifier) + "_" + c.Name
 				}
 				items = append(items, selectItem{expr: &parser.ColumnRef{Qualifier: c.Qualifier, Name: c.Name}, alias: alias})
+				if c.Key && c.Qualifier != "" && (i+1 == len(sc.cols) || !sc.cols[i+1].Key || sc.cols[i+1].Qualifier != c.Qualifier) {
+					for _, b := range sc.cols {
+						if b.Bound && b.Qualifier == c.Qualifier {
+							items = append(items, selectItem{expr: &parser.ColumnRef{Qualifier: b.Qualifier, Name: b.Name}, alias: strings.ToUpper(b.Qualifier) + "_" + b.Name})
+						}
+					}
+				}
 				if bounds && i == len(sc.cols)-1 {
 					items = append(items, windowBoundItems()...)
 					bounds = false
@@ -798,6 +805,14 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 			sc.cols = append(sc.cols, scopeColumn{Name: name, Qualifier: s.alias, Source: s.src.Name, Type: pseudoColumns[name], Pseudo: true})
 		}
 		s.width = len(s.src.Columns) + len(joinPseudo)
+		if s.src.Windowed() {
+			// A windowed source brings its window bounds, which `*` lists
+			// after its key (S1_WINDOWSTART, S1_WINDOWEND).
+			for _, name := range []string{"WINDOWSTART", "WINDOWEND"} {
+				sc.cols = append(sc.cols, scopeColumn{Name: name, Qualifier: s.alias, Source: s.src.Name, Type: types.BigintType, Bound: true})
+			}
+			s.width += 2
+		}
 		off += s.width
 	}
 	width := off
