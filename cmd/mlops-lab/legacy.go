@@ -25,7 +25,6 @@ func legacyCommands(f *cmdutil.Factory) []*cobra.Command {
 	cmds := []*cobra.Command{
 		newGradeCmd(app),
 		newStartCmd(app),
-		newMLCmd(app),
 		newKsqlCmd(app),
 	}
 	for _, c := range cmds {

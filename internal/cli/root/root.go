@@ -18,6 +18,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/cli/hint"
 	"github.com/mlops-lab/mlops-lab/internal/cli/initcmd"
 	"github.com/mlops-lab/mlops-lab/internal/cli/list"
+	"github.com/mlops-lab/mlops-lab/internal/cli/ml"
 	"github.com/mlops-lab/mlops-lab/internal/cli/plot"
 	"github.com/mlops-lab/mlops-lab/internal/cli/reset"
 	"github.com/mlops-lab/mlops-lab/internal/cli/serve"
@@ -55,6 +56,7 @@ starter files, and grade your work:
 		slides.NewCmdSlides(f, nil),
 		classroom.NewCmdClassroom(f),
 		serve.NewCmdServe(f, nil),
+		ml.NewCmdML(f),
 		plot.NewCmdPlot(f),
 		topic.NewCmdTopic(f),
 		datagen.NewCmdDatagen(f, nil),

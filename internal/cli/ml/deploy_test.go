@@ -1,4 +1,4 @@
-package main
+package ml
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/mlrun"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
@@ -148,11 +147,7 @@ func TestMLPublishAndServe(t *testing.T) {
 	var serveOut, serveErr syncBuffer
 	served := make(chan error, 1)
 	go func() {
-		app := &App{In: strings.NewReader(""), Out: &serveOut, Err: &serveErr, Dir: dir}
-		root := &cobra.Command{Use: "mlops-lab", SilenceUsage: true, SilenceErrors: true}
-		root.AddCommand(newMLCmd(app))
-		root.SetArgs([]string{"ml", "serve", "--input", "features", "--output", "scores", "--models", "models", "--name", "diabetes", "--bootstrap", bootstrap, "--progress-interval", "100ms"})
-		served <- root.ExecuteContext(serveCtx)
+		served <- executeML(serveCtx, dir, &serveOut, &serveErr, "serve", "--input", "features", "--output", "scores", "--models", "models", "--name", "diabetes", "--bootstrap", bootstrap, "--progress-interval", "100ms")
 	}()
 	defer func() {
 		stopServe()

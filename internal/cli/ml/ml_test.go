@@ -1,33 +1,63 @@
-package main
+package ml
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/datasets"
+	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
+	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
 )
 
 // runML runs `mlops-lab ml ARGS...` in dir with buffers for its output.
 func runML(t *testing.T, dir string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	app := &App{In: strings.NewReader(""), Out: &out, Err: &errOut, Dir: dir}
-	root := &cobra.Command{Use: "mlops-lab", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(newMLCmd(app))
-	root.SetArgs(append([]string{"ml"}, args...))
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	err = root.Execute()
+	var out, errOut syncBuffer
+	err = executeML(context.Background(), dir, &out, &errOut, args...)
 	return out.String(), errOut.String(), err
+}
+
+// executeML runs `mlops-lab ml ARGS...` in dir until it ends or ctx does.
+func executeML(ctx context.Context, dir string, out, errOut io.Writer, args ...string) error {
+	f := cmdutil.NewFactory(iostreams.New(strings.NewReader(""), out, errOut))
+	f.WorkDir = dir
+	root := &cobra.Command{Use: "mlops-lab", SilenceUsage: true, SilenceErrors: true}
+	root.AddCommand(NewCmdML(f))
+	root.SetArgs(append([]string{"ml"}, args...))
+	root.SetOut(out)
+	root.SetErr(errOut)
+	return root.ExecuteContext(ctx)
+}
+
+// syncBuffer is a bytes.Buffer safe for a command writing while the test
+// reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // writeIrisFifths writes iris rows whose index % 5 != 0 to train.csv and the
