@@ -94,6 +94,9 @@ func (p *planner) planQuery(q *parser.Query) (*plan, error) {
 
 	var where *compiled
 	if q.Where != nil {
+		if b := windowBound(q.Where); b != "" && !sc.windowed {
+			return nil, fmt.Errorf("Error in WHERE expression: Unknown column %s.", b)
+		}
 		var err error
 		if where, err = p.c.boolExpr(q.Where, sc); err != nil {
 			return nil, err
@@ -173,6 +176,19 @@ func collectAggs(e parser.Expr, reg *functions.Registry, out *[]*parser.FuncCall
 		}
 		return true
 	})
+}
+
+// windowBound returns WINDOWSTART or WINDOWEND when e refers to one
+// (unqualified), else "".
+func windowBound(e parser.Expr) string {
+	found := ""
+	walk(e, func(x parser.Expr) bool {
+		if ref, ok := x.(*parser.ColumnRef); ok && ref.Qualifier == "" && (ref.Name == "WINDOWSTART" || ref.Name == "WINDOWEND") && found == "" {
+			found = ref.Name
+		}
+		return found == ""
+	})
+	return found
 }
 
 // walk visits e and its children while fn returns true.
@@ -572,8 +588,15 @@ func sameColumn(a, b parser.Expr, sc *scope) bool {
 
 // planAggregate plans GROUP BY / WINDOW / HAVING and the projection.
 func (p *planner) planAggregate(q *parser.Query, sc *scope, pl *plan) (*aggregateNode, error) {
-	if len(q.GroupBy) == 0 {
+	// A push query may aggregate without GROUP BY: every row is in one
+	// group, and the result has no key.
+	if len(q.GroupBy) == 0 && !p.transient {
 		return nil, fmt.Errorf("Use of aggregate functions requires a GROUP BY clause.")
+	}
+	if q.Having != nil {
+		if b := windowBound(q.Having); b != "" {
+			return nil, fmt.Errorf("Window bounds column %s can only be used in the SELECT clause of windowed aggregations", b)
+		}
 	}
 	if len(q.PartitionBy) > 0 {
 		return nil, fmt.Errorf("PARTITION BY and GROUP BY in the same query are not supported.")

@@ -11,22 +11,13 @@ import (
 // DECIMALs get the precision and scale of SQL's decimal rules, anything
 // with a DOUBLE is a DOUBLE, and STRING + STRING concatenates.
 func ArithResultType(op byte, a, b *Type) (*Type, error) {
-	if a.Kind == KindNull && b.Kind == KindNull {
-		return NullType, nil
+	// ksqlDB refuses arithmetic with an untyped NULL (1 + null), and on
+	// anything but numbers (and STRING + STRING).
+	if op == '+' && a.Kind == KindString && b.Kind == KindString {
+		return StringType, nil
 	}
-	if op == '+' && (a.Kind == KindString || b.Kind == KindString) {
-		if (a.Kind == KindString || a.Kind == KindNull) && (b.Kind == KindString || b.Kind == KindNull) {
-			return StringType, nil
-		}
-	}
-	if a.Kind == KindNull {
-		a = b
-	}
-	if b.Kind == KindNull {
-		b = a
-	}
-	if !a.IsNumeric() || !b.IsNumeric() {
-		return nil, fmt.Errorf("unsupported arithmetic types. %s %c %s", a, op, b)
+	if a.Kind == KindNull || b.Kind == KindNull || !a.IsNumeric() || !b.IsNumeric() {
+		return nil, fmt.Errorf("Arithmetic on types %s and %s are not supported.", arithTypeName(a), arithTypeName(b))
 	}
 	if a.Kind == KindDouble || b.Kind == KindDouble {
 		return DoubleType, nil
@@ -159,4 +150,13 @@ func Negate(v any) (any, error) {
 		return x.Neg(), nil
 	}
 	return nil, fmt.Errorf("cannot negate %s", KindOf(v))
+}
+
+// arithTypeName names a type in arithmetic errors: ksqlDB writes the type
+// of an untyped NULL as "null".
+func arithTypeName(t *Type) string {
+	if t.Kind == KindNull {
+		return "null"
+	}
+	return t.String()
 }
