@@ -118,3 +118,11 @@ func TestKafkaAndWindowedKeys(t *testing.T) {
 		t.Error("KAFKA keys with two columns should be rejected")
 	}
 }
+
+// A NULL map key is written "null", as ksqlDB (Jackson) writes it.
+func TestJSONEncodeNullMapKey(t *testing.T) {
+	m := &types.Map{Keys: []any{nil, "a"}, Values: []any{int32(1), int32(2)}}
+	if got := string(AppendJSON(nil, m)); got != `{"null":1,"a":2}` {
+		t.Errorf("got %s", got)
+	}
+}

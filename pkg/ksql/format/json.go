@@ -531,7 +531,12 @@ func appendJSON(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, types.Format(x.Keys[i]))
+			if x.Keys[i] == nil {
+				// Jackson writes a null map key as "null".
+				b = append(b, `"null"`...)
+			} else {
+				b = appendJSONString(b, types.Format(x.Keys[i]))
+			}
 			b = append(b, ':')
 			b = appendJSON(b, x.Values[i])
 		}
