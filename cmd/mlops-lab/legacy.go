@@ -23,8 +23,6 @@ import (
 func legacyCommands(f *cmdutil.Factory) []*cobra.Command {
 	app := newApp(f)
 	cmds := []*cobra.Command{
-		newGradeCmd(app),
-		newStartCmd(app),
 		newKsqlCmd(app),
 	}
 	for _, c := range cmds {
@@ -138,7 +136,6 @@ func adaptExitErrors(cmd *cobra.Command) {
 }
 
 func exactArgs(n int, help string) cobra.PositionalArgs      { return cmdutil.ExactArgs(n, help) }
-func rangeArgs(lo, hi int, help string) cobra.PositionalArgs { return cmdutil.RangeArgs(lo, hi, help) }
 
 var completeLabs = cmdutil.CompleteLabs
 

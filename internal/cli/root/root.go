@@ -15,6 +15,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/cli/classroom"
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/cli/datagen"
+	"github.com/mlops-lab/mlops-lab/internal/cli/grade"
 	"github.com/mlops-lab/mlops-lab/internal/cli/hint"
 	"github.com/mlops-lab/mlops-lab/internal/cli/initcmd"
 	"github.com/mlops-lab/mlops-lab/internal/cli/list"
@@ -24,6 +25,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/cli/serve"
 	"github.com/mlops-lab/mlops-lab/internal/cli/slides"
 	"github.com/mlops-lab/mlops-lab/internal/cli/solution"
+	"github.com/mlops-lab/mlops-lab/internal/cli/start"
 	"github.com/mlops-lab/mlops-lab/internal/cli/topic"
 	"github.com/mlops-lab/mlops-lab/internal/cli/version"
 )
@@ -49,6 +51,8 @@ starter files, and grade your work:
 	root.AddCommand(
 		version.NewCmdVersion(f, nil),
 		list.NewCmdList(f, nil),
+		start.NewCmdStart(f, nil),
+		grade.NewCmdGrade(f, nil),
 		hint.NewCmdHint(f, nil),
 		reset.NewCmdReset(f, nil),
 		solution.NewCmdSolution(f, nil),
