@@ -908,6 +908,10 @@ func exprName(e parser.Expr) string {
 func (c *compiler) constValue(e parser.Expr) (any, *types.Type, error) {
 	ce, err := c.compile(e, &scope{})
 	if err != nil {
+		// A column where a value belongs: ksqlDB reads it as a source name.
+		if name := firstColumn(e); name != "" {
+			return nil, nil, fmt.Errorf("Failed to prepare statement: '%s' is not a valid stream/table name or alias.", name)
+		}
 		return nil, nil, err
 	}
 	v, err := ce.eval(&Row{})
@@ -925,4 +929,28 @@ func evalPair(x, y *compiled, r *Row) (a, b any, err error) {
 		return nil, nil, err
 	}
 	return a, b, nil
+}
+
+// firstColumn names the first column reference in e that is not a lambda
+// parameter ("" when there is none).
+func firstColumn(e parser.Expr) string {
+	params := map[string]bool{}
+	name := ""
+	walk(e, func(x parser.Expr) bool {
+		switch y := x.(type) {
+		case *parser.Lambda:
+			for _, p := range y.Params {
+				params[p] = true
+			}
+		case *parser.ColumnRef:
+			if name == "" && (y.Qualifier != "" || !params[y.Name] && pseudoColumns[y.Name] == nil) {
+				name = y.Name
+				if y.Qualifier != "" {
+					name = y.Qualifier
+				}
+			}
+		}
+		return name == ""
+	})
+	return name
 }

@@ -74,3 +74,15 @@ func TestPushAggregateWithoutGroupBy(t *testing.T) {
 		t.Errorf("rows = %v", rows)
 	}
 }
+
+// INSERT VALUES with a column where a value belongs is refused as ksqlDB
+// refuses it.
+func TestInsertValuesColumnReference(t *testing.T) {
+	eng, _, _ := testEngine(t)
+	mustExec(t, eng, `CREATE STREAM s (k INT KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);`)
+	_, err := eng.Execute(context.Background(), "INSERT INTO s (k, v) VALUES (1, foo);", nil)
+	if err == nil || !strings.Contains(err.Error(), "Failed to prepare statement: 'FOO' is not a valid stream/table name or alias.") {
+		t.Errorf("error = %v", err)
+	}
+	mustExec(t, eng, "INSERT INTO s (k, v) VALUES (1, REDUCE(ARRAY[1, 2], 0, (a, x) => a + x));")
+}
