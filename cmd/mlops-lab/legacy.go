@@ -23,7 +23,6 @@ import (
 func legacyCommands(f *cmdutil.Factory) []*cobra.Command {
 	app := newApp(f)
 	cmds := []*cobra.Command{
-		newKsqlCmd(app),
 	}
 	for _, c := range cmds {
 		adaptExitErrors(c)

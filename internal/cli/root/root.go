@@ -18,6 +18,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/cli/grade"
 	"github.com/mlops-lab/mlops-lab/internal/cli/hint"
 	"github.com/mlops-lab/mlops-lab/internal/cli/initcmd"
+	"github.com/mlops-lab/mlops-lab/internal/cli/ksql"
 	"github.com/mlops-lab/mlops-lab/internal/cli/list"
 	"github.com/mlops-lab/mlops-lab/internal/cli/ml"
 	"github.com/mlops-lab/mlops-lab/internal/cli/plot"
@@ -64,6 +65,7 @@ starter files, and grade your work:
 		plot.NewCmdPlot(f),
 		topic.NewCmdTopic(f),
 		datagen.NewCmdDatagen(f, nil),
+		ksql.NewCmdKsql(f, nil),
 	)
 	return root
 }

@@ -1,9 +1,11 @@
-package main
+package ksql
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,7 +16,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/env"
+	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
 )
 
@@ -39,35 +43,66 @@ func ksqlURLForTest(t *testing.T) string {
 	return sharedKsql.env.KsqlURL()
 }
 
-// runKsqlCLI runs `ksql ARGS` with stdin in dir, with App.Run's mapping
-// of errors to exit statuses, under a parent standing in for the root
-// command (which mounts newKsqlCmd the same way).
+// syncBuffer is a bytes.Buffer safe for a command writing while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// execute runs cmd with args as root.Execute does and returns the exit
+// status: an error is printed as "error: ..." on errOut.
+func execute(cmd *cobra.Command, args []string, out, errOut io.Writer) int {
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	cmd.SetArgs(args)
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := cmd.ExecuteContext(ctx)
+	var ee *cmdutil.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		if ee.Err != nil {
+			fmt.Fprintln(errOut, "error:", ee.Err)
+		}
+		return ee.Code
+	default:
+		fmt.Fprintln(errOut, "error:", err)
+		return 1
+	}
+}
+
+// testFactory is a Factory acting in dir, reading stdin and writing to out
+// and errOut.
+func testFactory(dir, stdin string, out, errOut io.Writer) *cmdutil.Factory {
+	f := cmdutil.NewFactory(iostreams.New(strings.NewReader(stdin), out, errOut))
+	f.WorkDir = dir
+	return f
+}
+
+// runKsqlCLI runs `ksql ARGS` with stdin in dir, with root.Execute's
+// mapping of errors to exit statuses, under a parent standing in for the
+// root command (which mounts NewCmdKsql the same way).
 func runKsqlCLI(t *testing.T, dir, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut syncBuffer
-	app := &App{In: strings.NewReader(stdin), Out: &out, Err: &errOut, Dir: dir}
-	root := &cobra.Command{Use: "mlops-lab", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(newKsqlCmd(app))
-	root.SetArgs(append([]string{"ksql"}, args...))
-	root.SetIn(app.In)
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	err := root.ExecuteContext(ctx)
-	code := 0
-	var ee *exitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		if ee.err != nil {
-			fmt.Fprintln(&errOut, "error:", ee.err)
-		}
-		code = ee.code
-	default:
-		fmt.Fprintln(&errOut, "error:", err)
-		code = 1
-	}
+	root := &cobra.Command{Use: "mlops-lab"}
+	root.AddCommand(NewCmdKsql(testFactory(dir, stdin, &out, &errOut), nil))
+	code := execute(root, append([]string{"ksql"}, args...), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -273,12 +308,15 @@ func TestKsqlUsesTheRunningStart(t *testing.T) {
 
 func TestKsqlHistoryPath(t *testing.T) {
 	dir := fakeWorkspace(t)
-	if got, want := ksqlHistoryPath(&App{Dir: filepath.Join(dir, "labs")}), filepath.Join(dir, ".mlops-lab", "ksql_history"); got != want {
+	historyIn := func(dir string) string {
+		return historyPath(&KsqlOptions{Workspace: testFactory(dir, "", io.Discard, io.Discard).Workspace})
+	}
+	if got, want := historyIn(filepath.Join(dir, "labs")), filepath.Join(dir, ".mlops-lab", "ksql_history"); got != want {
 		t.Errorf("in a workspace: %s, want %s", got, want)
 	}
 	home := t.TempDir()
 	t.Setenv("HOME", home)
-	if got, want := ksqlHistoryPath(&App{Dir: t.TempDir()}), filepath.Join(home, ".mlops-lab", "ksql_history"); got != want {
+	if got, want := historyIn(t.TempDir()), filepath.Join(home, ".mlops-lab", "ksql_history"); got != want {
 		t.Errorf("outside: %s, want %s", got, want)
 	}
 }

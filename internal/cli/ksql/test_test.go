@@ -1,9 +1,6 @@
-package main
+package ksql
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,35 +12,18 @@ import (
 )
 
 // runKsqlTestCLI runs `ksql test ARGS` in dir with the exit-status mapping
-// of App.Run (the command is mounted under a `ksql` parent here, as root
-// will mount it).
+// of root.Execute (the command is mounted under a `ksql` parent here, as
+// NewCmdKsql mounts it).
 func runKsqlTestCLI(t *testing.T, dir string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut syncBuffer
-	app := &App{In: strings.NewReader(""), Out: &out, Err: &errOut, Dir: dir}
-	parent := &cobra.Command{Use: "ksql", SilenceUsage: true, SilenceErrors: true}
-	parent.AddCommand(newKsqlTestCmd(app))
-	parent.SetArgs(append([]string{"test"}, args...))
-	parent.SetOut(&out)
-	parent.SetErr(&errOut)
-	err := parent.ExecuteContext(context.Background())
-	code := 0
-	var ee *exitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		if ee.err != nil {
-			fmt.Fprintln(&errOut, "error:", ee.err)
-		}
-		code = ee.code
-	default:
-		fmt.Fprintln(&errOut, "error:", err)
-		code = 1
-	}
+	parent := &cobra.Command{Use: "ksql"}
+	parent.AddCommand(NewCmdTest(testFactory(dir, "", &out, &errOut), nil))
+	code := execute(parent, append([]string{"test"}, args...), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
-const examples = "../../pkg/ksql/testrunner/testdata"
+const examples = "../../../pkg/ksql/testrunner/testdata"
 
 func TestKsqlTestPasses(t *testing.T) {
 	dir, err := filepath.Abs(filepath.Join(examples, "windowed"))
