@@ -7,7 +7,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/env"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
-	"github.com/mlops-lab/mlops-lab/pkg/labtest"
+	"github.com/mlops-lab/mlops-lab/pkg/labcontract"
 )
 
 // BenchmarkGradeLab1Solution measures `mlops-lab grade lab1 --solution` end
@@ -32,7 +32,7 @@ func BenchmarkGradeLab1Solution(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		results, err := GradeLab(ctx, Options{Workspace: ws, Catalogue: cat, Solution: true, Env: map[string]string{labtest.EnvBootstrap: e.Bootstrap()}}, lab)
+		results, err := GradeLab(ctx, Options{Workspace: ws, Catalogue: cat, Solution: true, Env: map[string]string{labcontract.EnvBootstrap: e.Bootstrap()}}, lab)
 		_ = e.Close(ctx)
 		if err != nil {
 			b.Fatal(err)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
+	"github.com/mlops-lab/mlops-lab/pkg/labcontract"
 )
 
 // Options configures a grading run.
@@ -52,7 +53,7 @@ type Options struct {
 // EnvSolutionDir names, for grading tests run in --solution mode, the folder
 // holding the reference solution's files; tests read run-time files (SQL
 // scripts) from there instead of the learner's lab folder.
-const EnvSolutionDir = "MLOPS_LAB_SOLUTION_DIR"
+const EnvSolutionDir = labcontract.EnvSolutionDir
 
 // ErrCannotGrade wraps failures of the grader itself (as opposed to the
 // learner's code failing).

@@ -8,7 +8,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/env"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
-	"github.com/mlops-lab/mlops-lab/pkg/labtest"
+	"github.com/mlops-lab/mlops-lab/pkg/labcontract"
 )
 
 // TestEveryLabGradesBothWays is the course's own check of its grading tests:
@@ -37,9 +37,9 @@ func TestEveryLabGradesBothWays(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close(ctx)
-	testEnv := map[string]string{labtest.EnvBootstrap: e.Bootstrap()}
+	testEnv := map[string]string{labcontract.EnvBootstrap: e.Bootstrap()}
 	if e.KsqlURL() != "" {
-		testEnv[labtest.EnvKsqlURL] = e.KsqlURL()
+		testEnv[labcontract.EnvKsqlURL] = e.KsqlURL()
 	}
 
 	for _, lab := range cat.Labs() {
