@@ -11,163 +11,8 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/parser"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/restapi"
 )
-
-// The JSON shapes of ksqlDB's /ksql entities, as far as the shell shows
-// them. They are the shell's own (not the embedded engine's types) so
-// that answers of a real ksqlDB server, with fields the engine does not
-// have, decode the same way.
-
-type warning struct {
-	Message string `json:"message"`
-}
-
-type commandStatusEntity struct {
-	StatementText string `json:"statementText"`
-	CommandStatus struct {
-		Status  string `json:"status"`
-		Message string `json:"message"`
-		QueryID string `json:"queryId"`
-	} `json:"commandStatus"`
-	Warnings []warning `json:"warnings"`
-}
-
-type sourceInfo struct {
-	Type        string `json:"type"`
-	Name        string `json:"name"`
-	Topic       string `json:"topic"`
-	KeyFormat   string `json:"keyFormat"`
-	ValueFormat string `json:"valueFormat"`
-	IsWindowed  bool   `json:"isWindowed"`
-}
-
-type sourceList struct {
-	Streams  []sourceInfo `json:"streams"`
-	Tables   []sourceInfo `json:"tables"`
-	Warnings []warning    `json:"warnings"`
-}
-
-type runningQuery struct {
-	QueryString     string         `json:"queryString"`
-	Sinks           []string       `json:"sinks"`
-	SinkKafkaTopics []string       `json:"sinkKafkaTopics"`
-	ID              string         `json:"id"`
-	StatusCount     map[string]int `json:"statusCount"`
-	QueryType       string         `json:"queryType"`
-	State           string         `json:"state"`
-}
-
-type queryList struct {
-	Queries  []runningQuery `json:"queries"`
-	Warnings []warning      `json:"warnings"`
-}
-
-type schemaInfo struct {
-	Type         string         `json:"type"`
-	Fields       []fieldInfo    `json:"fields"`
-	MemberSchema *schemaInfo    `json:"memberSchema"`
-	Parameters   map[string]any `json:"parameters"`
-}
-
-type fieldInfo struct {
-	Name   string     `json:"name"`
-	Schema schemaInfo `json:"schema"`
-	Type   string     `json:"type"`
-}
-
-type sourceDescription struct {
-	Name         string         `json:"name"`
-	WindowType   *string        `json:"windowType"`
-	ReadQueries  []runningQuery `json:"readQueries"`
-	WriteQueries []runningQuery `json:"writeQueries"`
-	Fields       []fieldInfo    `json:"fields"`
-	Type         string         `json:"type"`
-	Timestamp    string         `json:"timestamp"`
-	Statistics   string         `json:"statistics"`
-	ErrorStats   string         `json:"errorStats"`
-	Extended     bool           `json:"extended"`
-	KeyFormat    string         `json:"keyFormat"`
-	ValueFormat  string         `json:"valueFormat"`
-	Topic        string         `json:"topic"`
-	Partitions   int            `json:"partitions"`
-	Replication  int            `json:"replication"`
-	Statement    string         `json:"statement"`
-	Constraints  []string       `json:"sourceConstraints"`
-}
-
-type sourceDescriptionEntity struct {
-	SourceDescription sourceDescription `json:"sourceDescription"`
-	Warnings          []warning         `json:"warnings"`
-}
-
-type sourceDescriptionList struct {
-	SourceDescriptions []sourceDescription `json:"sourceDescriptions"`
-	Warnings           []warning           `json:"warnings"`
-}
-
-type topicList struct {
-	Topics []struct {
-		Name        string `json:"name"`
-		ReplicaInfo []int  `json:"replicaInfo"`
-	} `json:"topics"`
-	Warnings []warning `json:"warnings"`
-}
-
-type propertyList struct {
-	Properties []struct {
-		Name  string `json:"name"`
-		Scope string `json:"scope"`
-		Value string `json:"value"`
-	} `json:"properties"`
-	OverwrittenProperties []string  `json:"overwrittenProperties"`
-	Warnings              []warning `json:"warnings"`
-}
-
-type functionNameList struct {
-	Functions []struct {
-		Name     string `json:"name"`
-		Type     string `json:"type"`
-		Category string `json:"category"`
-	} `json:"functions"`
-	Warnings []warning `json:"warnings"`
-}
-
-type functionDescription struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Author      string `json:"author"`
-	Version     string `json:"version"`
-	Type        string `json:"type"`
-	Functions   []struct {
-		Arguments []struct {
-			Name        string `json:"name"`
-			Type        string `json:"type"`
-			Description string `json:"description"`
-			IsVariadic  bool   `json:"isVariadic"`
-		} `json:"arguments"`
-		ReturnType  string `json:"returnType"`
-		Description string `json:"description"`
-	} `json:"functions"`
-	Warnings []warning `json:"warnings"`
-}
-
-type queryDescriptionEntity struct {
-	QueryDescription struct {
-		ID                   string            `json:"id"`
-		StatementText        string            `json:"statementText"`
-		WindowType           *string           `json:"windowType"`
-		Fields               []fieldInfo       `json:"fields"`
-		Sources              []string          `json:"sources"`
-		Sinks                []string          `json:"sinks"`
-		Topology             string            `json:"topology"`
-		ExecutionPlan        string            `json:"executionPlan"`
-		OverriddenProperties map[string]any    `json:"overriddenProperties"`
-		QueryType            string            `json:"queryType"`
-		State                string            `json:"state"`
-		KsqlHostQueryStatus  map[string]string `json:"ksqlHostQueryStatus"`
-	} `json:"queryDescription"`
-	Warnings []warning `json:"warnings"`
-}
 
 // RenderEntity writes one result of /ksql as ksql's CLI shows it: a blank
 // line, then a table, a description or a message. Types it does not know
@@ -175,11 +20,11 @@ type queryDescriptionEntity struct {
 func RenderEntity(w io.Writer, e client.Entity) error {
 	var b bytes.Buffer
 	b.WriteString("\n")
-	var warnings []warning
+	var warnings []restapi.Warning
 	var err error
 	switch e.Type {
 	case "currentStatus":
-		var v commandStatusEntity
+		var v restapi.CurrentStatus
 		if err = e.Decode(&v); err == nil {
 			msg := v.CommandStatus.Message
 			if msg == "" {
@@ -188,26 +33,32 @@ func RenderEntity(w io.Writer, e client.Entity) error {
 			err = Table{Header: []string{"Message"}, Rows: [][]string{{msg}}}.Write(&b)
 			warnings = v.Warnings
 		}
-	case "streams", "tables":
-		var v sourceList
+	case "streams":
+		var v restapi.StreamsList
 		if err = e.Decode(&v); err == nil {
-			err = renderSources(&b, e.Type, v)
+			err = renderSources(&b, "Stream Name", v.Streams)
+			warnings = v.Warnings
+		}
+	case "tables":
+		var v restapi.TablesList
+		if err = e.Decode(&v); err == nil {
+			err = renderSources(&b, "Table Name", v.Tables)
 			warnings = v.Warnings
 		}
 	case "queries":
-		var v queryList
+		var v restapi.QueriesList
 		if err = e.Decode(&v); err == nil {
 			err = renderQueries(&b, v.Queries)
 			warnings = v.Warnings
 		}
 	case "sourceDescription":
-		var v sourceDescriptionEntity
+		var v restapi.SourceDescriptionEntity
 		if err = e.Decode(&v); err == nil {
 			renderSourceDescription(&b, v.SourceDescription)
 			warnings = v.Warnings
 		}
 	case "source_descriptions":
-		var v sourceDescriptionList
+		var v restapi.SourceDescriptionList
 		if err = e.Decode(&v); err == nil {
 			for i, d := range v.SourceDescriptions {
 				if i > 0 {
@@ -218,7 +69,7 @@ func RenderEntity(w io.Writer, e client.Entity) error {
 			warnings = v.Warnings
 		}
 	case "kafka_topics":
-		var v topicList
+		var v restapi.KafkaTopicsList
 		if err = e.Decode(&v); err == nil {
 			t := Table{Header: []string{"Kafka Topic", "Partitions", "Partition Replicas"}}
 			for _, tp := range v.Topics {
@@ -232,7 +83,7 @@ func RenderEntity(w io.Writer, e client.Entity) error {
 			warnings = v.Warnings
 		}
 	case "properties":
-		var v propertyList
+		var v restapi.PropertiesList
 		if err = e.Decode(&v); err == nil {
 			over := map[string]bool{}
 			for _, p := range v.OverwrittenProperties {
@@ -251,7 +102,7 @@ func RenderEntity(w io.Writer, e client.Entity) error {
 			warnings = v.Warnings
 		}
 	case "function_names":
-		var v functionNameList
+		var v restapi.FunctionNameList
 		if err = e.Decode(&v); err == nil {
 			t := Table{Header: []string{"Function Name", "Category"}}
 			for _, f := range v.Functions {
@@ -264,13 +115,13 @@ func RenderEntity(w io.Writer, e client.Entity) error {
 			warnings = v.Warnings
 		}
 	case "describe_function":
-		var v functionDescription
+		var v restapi.FunctionDescriptionList
 		if err = e.Decode(&v); err == nil {
 			renderFunction(&b, v)
 			warnings = v.Warnings
 		}
 	case "queryDescription":
-		var v queryDescriptionEntity
+		var v restapi.QueryDescriptionEntity
 		if err = e.Decode(&v); err == nil {
 			renderQueryDescription(&b, v)
 			warnings = v.Warnings
@@ -294,11 +145,7 @@ func RenderEntity(w io.Writer, e client.Entity) error {
 	return err
 }
 
-func renderSources(w io.Writer, typ string, v sourceList) error {
-	list, head := v.Streams, "Stream Name"
-	if typ == "tables" {
-		list, head = v.Tables, "Table Name"
-	}
+func renderSources(w io.Writer, head string, list []restapi.SourceInfo) error {
 	t := Table{Header: []string{head, "Kafka Topic", "Key Format", "Value Format", "Windowed"}}
 	for _, s := range list {
 		t.Rows = append(t.Rows, []string{s.Name, s.Topic, s.KeyFormat, s.ValueFormat, strconv.FormatBool(s.IsWindowed)})
@@ -307,7 +154,7 @@ func renderSources(w io.Writer, typ string, v sourceList) error {
 	return t.Write(w)
 }
 
-func renderQueries(w io.Writer, queries []runningQuery) error {
+func renderQueries(w io.Writer, queries []restapi.RunningQuery) error {
 	t := Table{Header: []string{"Query ID", "Query Type", "Status", "Sink Name", "Sink Kafka Topic", "Query String"}}
 	for _, q := range queries {
 		t.Rows = append(t.Rows, []string{q.ID, q.QueryType, queryStatus(q), strings.Join(q.Sinks, ","),
@@ -321,7 +168,7 @@ func renderQueries(w io.Writer, queries []runningQuery) error {
 }
 
 // queryStatus is ksql's "RUNNING:1" (state and count of hosts in it).
-func queryStatus(q runningQuery) string {
+func queryStatus(q restapi.RunningQuery) string {
 	if len(q.StatusCount) == 0 {
 		return q.State
 	}
@@ -333,21 +180,21 @@ func queryStatus(q runningQuery) string {
 	return strings.Join(states, " ")
 }
 
-// TypeString is a column type as ksql's CLI writes it in DESCRIBE:
+// typeString is a column type as ksql's CLI writes it in DESCRIBE:
 // VARCHAR(STRING), ARRAY<INTEGER>, MAP<STRING, DOUBLE>, STRUCT<A INTEGER>,
 // DECIMAL(4, 2).
-func (s schemaInfo) TypeString() string {
+func typeString(s restapi.Schema) string {
 	switch s.Type {
 	case "STRING":
 		return "VARCHAR(STRING)"
 	case "ARRAY":
-		return "ARRAY<" + s.member() + ">"
+		return "ARRAY<" + member(s) + ">"
 	case "MAP":
-		return "MAP<STRING, " + s.member() + ">"
+		return "MAP<STRING, " + member(s) + ">"
 	case "STRUCT":
 		parts := make([]string, len(s.Fields))
 		for i, f := range s.Fields {
-			parts[i] = f.Name + " " + f.Schema.TypeString()
+			parts[i] = f.Name + " " + typeString(f.Schema)
 		}
 		return "STRUCT<" + strings.Join(parts, ", ") + ">"
 	case "DECIMAL":
@@ -360,15 +207,15 @@ func (s schemaInfo) TypeString() string {
 	return s.Type
 }
 
-func (s schemaInfo) member() string {
+func member(s restapi.Schema) string {
 	if s.MemberSchema == nil {
 		return "?"
 	}
-	return s.MemberSchema.TypeString()
+	return typeString(*s.MemberSchema)
 }
 
 // fieldType is a column's type with ksql's key marker.
-func fieldType(f fieldInfo, windowType *string, isTable bool) string {
+func fieldType(f restapi.FieldInfo, windowType *string, isTable bool) string {
 	switch f.Type {
 	case "KEY":
 		marker := "(key)"
@@ -378,14 +225,14 @@ func fieldType(f fieldInfo, windowType *string, isTable bool) string {
 		if windowType != nil && *windowType != "" {
 			marker += " (Window type: " + *windowType + ")"
 		}
-		return fmt.Sprintf("%-16s %s", f.Schema.TypeString(), marker)
+		return fmt.Sprintf("%-16s %s", typeString(f.Schema), marker)
 	case "HEADER":
-		return fmt.Sprintf("%-16s (header)", f.Schema.TypeString())
+		return fmt.Sprintf("%-16s (header)", typeString(f.Schema))
 	}
-	return f.Schema.TypeString()
+	return typeString(f.Schema)
 }
 
-func writeFields(w io.Writer, fields []fieldInfo, windowType *string, isTable bool) {
+func writeFields(w io.Writer, fields []restapi.FieldInfo, windowType *string, isTable bool) {
 	t := Table{Header: []string{"Field", "Type"}}
 	for _, f := range fields {
 		t.Rows = append(t.Rows, []string{f.Name, fieldType(f, windowType, isTable)})
@@ -393,7 +240,7 @@ func writeFields(w io.Writer, fields []fieldInfo, windowType *string, isTable bo
 	_ = t.Write(w)
 }
 
-func renderSourceDescription(w io.Writer, d sourceDescription) {
+func renderSourceDescription(w io.Writer, d restapi.SourceDescription) {
 	isTable := d.Type == "TABLE"
 	fmt.Fprintf(w, "%-20s : %s\n", "Name", d.Name)
 	if !d.Extended {
@@ -428,9 +275,9 @@ func renderSourceDescription(w io.Writer, d sourceDescription) {
 	}
 	fmt.Fprintln(w)
 	writeFields(w, d.Fields, d.WindowType, isTable)
-	if len(d.Constraints) > 0 {
+	if len(d.SourceConstraints) > 0 {
 		fmt.Fprintf(w, "\nSources that have a DROP constraint on this source\n--------------------------------------------------\n")
-		for _, c := range d.Constraints {
+		for _, c := range d.SourceConstraints {
 			fmt.Fprintln(w, c)
 		}
 	}
@@ -448,7 +295,7 @@ func renderSourceDescription(w io.Writer, d sourceDescription) {
 	}
 }
 
-func writeQueryRefs(w io.Writer, queries []runningQuery, verb, sourceType string) {
+func writeQueryRefs(w io.Writer, queries []restapi.QueryRef, verb, sourceType string) {
 	if len(queries) == 0 {
 		return
 	}
@@ -463,7 +310,7 @@ func writeQueryRefs(w io.Writer, queries []runningQuery, verb, sourceType string
 	fmt.Fprintln(w, "\nFor query topology and execution plan please run: EXPLAIN <QueryId>")
 }
 
-func renderFunction(w io.Writer, f functionDescription) {
+func renderFunction(w io.Writer, f restapi.FunctionDescriptionList) {
 	fmt.Fprintf(w, "%-12s: %s\n", "Name", f.Name)
 	if f.Author != "" {
 		fmt.Fprintf(w, "%-12s: %s\n", "Author", f.Author)
@@ -472,7 +319,7 @@ func renderFunction(w io.Writer, f functionDescription) {
 		fmt.Fprintf(w, "%-12s: %s\n", "Version", f.Version)
 	}
 	fmt.Fprintf(w, "%-12s: %s\n", "Overview", f.Description)
-	fmt.Fprintf(w, "%-12s: %s\n", "Type", f.Type)
+	fmt.Fprintf(w, "%-12s: %s\n", "Type", f.FunctionType)
 	fmt.Fprintf(w, "%-12s:\n", "Variations")
 	for _, v := range f.Functions {
 		args := make([]string, len(v.Arguments))
@@ -491,7 +338,7 @@ func renderFunction(w io.Writer, f functionDescription) {
 	}
 }
 
-func renderQueryDescription(w io.Writer, v queryDescriptionEntity) {
+func renderQueryDescription(w io.Writer, v restapi.QueryDescriptionEntity) {
 	q := v.QueryDescription
 	fmt.Fprintf(w, "%-20s : %s\n", "ID", q.ID)
 	if q.QueryType != "" {

@@ -26,6 +26,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/restapi"
 )
 
 // ConnectTimeout bounds the TCP connection to the server (and the TLS
@@ -66,21 +68,54 @@ func New(baseURL string, opts ...Option) *Client {
 }
 
 // Error is an error answer of the server: ksqlDB's statement_error or
-// generic_error.
+// generic_error (restapi.ErrorMessage on the wire).
 type Error struct {
 	// StatusCode is the HTTP status.
-	StatusCode int `json:"-"`
+	StatusCode int
 	// Type is the answer's @type: statement_error or generic_error.
-	Type string `json:"@type"`
+	Type string
 	// Code is ksqlDB's error_code: 40001 for a bad statement (parse
 	// errors carry "line L:C" in Message), 40002 for a query sent to
 	// /ksql, 40400 for something missing, 50000 for a server error.
-	Code          int    `json:"error_code"`
-	Message       string `json:"message"`
-	StatementText string `json:"statementText"`
+	Code          int
+	Message       string
+	StatementText string
 	// Entities are the results of the statements that ran before the
 	// failing one.
+	Entities []Entity
+}
+
+// errorWire is restapi.ErrorMessage with the entities kept raw.
+type errorWire struct {
+	restapi.ErrorMessage
+	// Entities shadows ErrorMessage's.
 	Entities []Entity `json:"entities"`
+}
+
+// UnmarshalJSON reads an error answer (StatusCode is left as it is).
+func (e *Error) UnmarshalJSON(b []byte) error {
+	var m errorWire
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*e = Error{StatusCode: e.StatusCode, Type: m.Type, Code: m.ErrorCode, Message: m.Message,
+		StatementText: m.StatementText, Entities: m.Entities}
+	return nil
+}
+
+// MarshalJSON writes the error as the server's answer.
+func (e Error) MarshalJSON() ([]byte, error) {
+	return json.Marshal(errorWire{ErrorMessage: restapi.ErrorMessage{Type: e.Type, ErrorCode: e.Code,
+		Message: e.Message, StatementText: e.StatementText}, Entities: e.Entities})
+}
+
+// decodeError reads an error answer; ok is false when b is not one.
+func decodeError(b []byte, status int) (e *Error, ok bool) {
+	e = &Error{StatusCode: status}
+	if err := json.Unmarshal(b, e); err != nil || e.Message == "" {
+		return nil, false
+	}
+	return e, true
 }
 
 func (e *Error) Error() string {
@@ -105,14 +140,9 @@ type Entity struct {
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (e *Entity) UnmarshalJSON(b []byte) error {
-	var head struct {
-		Type          string `json:"@type"`
-		StatementText string `json:"statementText"`
-		CommandStatus struct {
-			Message string `json:"message"`
-			QueryID string `json:"queryId"`
-		} `json:"commandStatus"`
-	}
+	// Every entity has @type and statementText; a currentStatus has
+	// its commandStatus too.
+	var head restapi.CurrentStatus
 	if err := json.Unmarshal(b, &head); err != nil {
 		return err
 	}
@@ -156,8 +186,8 @@ func (c *Client) post(ctx context.Context, path string, body any, accept string)
 func readError(resp *http.Response) error {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	e := &Error{StatusCode: resp.StatusCode}
-	if err := json.Unmarshal(b, e); err != nil || e.Message == "" {
+	e, ok := decodeError(b, resp.StatusCode)
+	if !ok {
 		return &Error{StatusCode: resp.StatusCode, Type: "http_error", Code: resp.StatusCode * 100,
 			Message: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(b)))}
 	}
@@ -168,9 +198,9 @@ func readError(resp *http.Response) error {
 // entity per statement that has a result. props are streamsProperties
 // (auto.offset.reset and the like). On failure the error is an *Error.
 func (c *Client) Execute(ctx context.Context, sql string, props ...map[string]any) ([]Entity, error) {
-	body := map[string]any{"ksql": sql, "streamsProperties": map[string]any{}}
+	body := restapi.KsqlRequest{KSQL: sql, StreamsProperties: map[string]any{}}
 	if len(props) > 0 && props[0] != nil {
-		body["streamsProperties"] = props[0]
+		body.StreamsProperties = props[0]
 	}
 	resp, err := c.post(ctx, "/ksql", body, "application/vnd.ksql.v1+json")
 	if err != nil {
@@ -188,27 +218,17 @@ func (c *Client) Execute(ctx context.Context, sql string, props ...map[string]an
 }
 
 // ServerInfo is what GET /info answers.
-type ServerInfo struct {
-	Version        string `json:"version"`
-	KafkaClusterID string `json:"kafkaClusterId"`
-	ServiceID      string `json:"ksqlServiceId"`
-	ServerStatus   string `json:"serverStatus"`
-}
+type ServerInfo = restapi.ServerInfo
 
 // Info asks GET /info.
 func (c *Client) Info(ctx context.Context) (ServerInfo, error) {
-	var out struct {
-		Info ServerInfo `json:"KsqlServerInfo"`
-	}
+	var out restapi.InfoResponse
 	err := c.get(ctx, "/info", &out)
 	return out.Info, err
 }
 
 // Health is what GET /healthcheck answers.
-type Health struct {
-	IsHealthy bool                       `json:"isHealthy"`
-	Details   map[string]json.RawMessage `json:"details"`
-}
+type Health = restapi.Health
 
 // Health asks GET /healthcheck.
 func (c *Client) Health(ctx context.Context) (Health, error) {
@@ -238,7 +258,7 @@ func (c *Client) get(ctx context.Context, path string, v any) error {
 
 // CloseQuery ends a push query by id (POST /close-query).
 func (c *Client) CloseQuery(ctx context.Context, queryID string) error {
-	resp, err := c.post(ctx, "/close-query", map[string]string{"queryId": queryID}, "")
+	resp, err := c.post(ctx, "/close-query", restapi.CloseQueryRequest{QueryID: queryID}, "")
 	if err != nil {
 		return err
 	}
@@ -273,7 +293,7 @@ func (c *Client) Query(ctx context.Context, sql string, props map[string]any) (*
 	if props == nil {
 		props = map[string]any{}
 	}
-	resp, err := c.post(ctx, "/query-stream", map[string]any{"sql": sql, "properties": props}, "application/vnd.ksqlapi.delimited.v1")
+	resp, err := c.post(ctx, "/query-stream", restapi.QueryStreamRequest{SQL: sql, Properties: props}, "application/vnd.ksqlapi.delimited.v1")
 	if err != nil {
 		return nil, err
 	}
@@ -291,11 +311,7 @@ func (c *Client) Query(ctx context.Context, sql string, props map[string]any) (*
 		}
 		return nil, err
 	}
-	var hdr struct {
-		QueryID     string   `json:"queryId"`
-		ColumnNames []string `json:"columnNames"`
-		ColumnTypes []string `json:"columnTypes"`
-	}
+	var hdr restapi.QueryStreamHeader
 	if err := json.Unmarshal(line, &hdr); err != nil {
 		resp.Body.Close()
 		return nil, fmt.Errorf("ksql: reading the query header %q: %w", line, err)
@@ -333,8 +349,7 @@ func (r *Rows) Next() bool {
 	}
 	if line[0] == '{' {
 		// An error message in the middle of the stream.
-		e := &Error{}
-		if json.Unmarshal(line, e) == nil && e.Message != "" {
+		if e, ok := decodeError(line, 0); ok {
 			r.err, r.done = e, true
 			return false
 		}
@@ -411,19 +426,14 @@ func convertNumbers(v any) any {
 }
 
 // InsertAck is the server's answer to one inserted row.
-type InsertAck struct {
-	Status    string `json:"status"`
-	Seq       int64  `json:"seq"`
-	ErrorCode int    `json:"error_code"`
-	Message   string `json:"message"`
-}
+type InsertAck = restapi.InsertAck
 
 // Insert writes rows into a stream through /inserts-stream and returns
 // once every row is acknowledged; the first refused row is an *Error.
 func (c *Client) Insert(ctx context.Context, stream string, rows []map[string]any) error {
 	var body bytes.Buffer
 	enc := json.NewEncoder(&body)
-	if err := enc.Encode(map[string]string{"target": stream}); err != nil {
+	if err := enc.Encode(restapi.InsertsTarget{Target: stream}); err != nil {
 		return err
 	}
 	for _, r := range rows {

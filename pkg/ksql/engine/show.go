@@ -232,7 +232,7 @@ func (e *Engine) explain(s *parser.Explain, props map[string]string) (Entity, er
 		stmt, state = s.Statement.Text(), "UNKNOWN"
 	}
 	d := QueryDescription{ID: id, StatementText: stmt, Topology: "", ExecutionPlan: planText(pl, sinkName),
-		OverriddenProperties: map[string]string{}, QueryType: "PERSISTENT", State: state, Sources: []string{}, Sinks: []string{}}
+		OverriddenProperties: map[string]any{}, QueryType: "PERSISTENT", State: state, Sources: []string{}, Sinks: []string{}}
 	for k, v := range props {
 		d.OverriddenProperties[k] = v
 	}

@@ -13,20 +13,9 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/engine"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/parser"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/restapi"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/types"
 )
-
-type insertsTarget struct {
-	Target string `json:"target"`
-}
-
-// insertAck is the per-row answer of /inserts-stream.
-type insertAck struct {
-	Status    string `json:"status"`
-	Seq       int64  `json:"seq"`
-	ErrorCode int    `json:"error_code,omitempty"`
-	Message   string `json:"message,omitempty"`
-}
 
 const insertsPattern = "POST /inserts-stream"
 
@@ -46,7 +35,7 @@ func (s *Server) insertsStream(w http.ResponseWriter, r *http.Request) {
 		writeTooLarge(w, fmt.Sprintf("The first line of /inserts-stream is larger than the limit of %d bytes per line", MaxInsertRowBytes))
 		return
 	}
-	var target insertsTarget
+	var target restapi.InsertsTarget
 	if err != nil && !errors.Is(err, io.EOF) || json.Unmarshal(line, &target) != nil || target.Target == "" {
 		badRequest(w, "the first JSON object must name the target stream: {\"target\": \"STREAM\"}")
 		return
@@ -57,7 +46,7 @@ func (s *Server) insertsStream(w http.ResponseWriter, r *http.Request) {
 		src = s.b.Engine().Catalog().Get(strings.ToUpper(name))
 	}
 	if src == nil {
-		writeJSON(w, http.StatusBadRequest, errorMessage{Type: "generic_error", ErrorCode: engine.ErrNotFound, Message: "Cannot insert into an unknown stream: " + name, Entities: []engine.Entity{}})
+		writeJSON(w, http.StatusBadRequest, restapi.ErrorMessage{Type: "generic_error", ErrorCode: restapi.ErrNotFound, Message: "Cannot insert into an unknown stream: " + name, Entities: []restapi.Entity{}})
 		return
 	}
 	if src.Kind != parser.KindStream {
@@ -76,17 +65,17 @@ func (s *Server) insertsStream(w http.ResponseWriter, r *http.Request) {
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			// Too long, or the request broke off: answer and stop reading.
-			ack := insertAck{Status: "error", Seq: seq, ErrorCode: engine.ErrBadRequest, Message: "Error reading the inserts stream: " + err.Error()}
+			ack := restapi.InsertAck{Status: "error", Seq: seq, ErrorCode: restapi.ErrBadRequest, Message: "Error reading the inserts stream: " + err.Error()}
 			if errors.Is(err, errLineTooLong) {
-				ack = insertAck{Status: "error", Seq: seq, ErrorCode: errTooLarge, Message: fmt.Sprintf("Row %d is larger than the limit of %d bytes per row", seq, MaxInsertRowBytes)}
+				ack = restapi.InsertAck{Status: "error", Seq: seq, ErrorCode: restapi.ErrTooLarge, Message: fmt.Sprintf("Row %d is larger than the limit of %d bytes per row", seq, MaxInsertRowBytes)}
 			}
 			_ = enc.Encode(ack)
 			return
 		}
-		ack := insertAck{Status: "ok", Seq: seq}
+		ack := restapi.InsertAck{Status: "ok", Seq: seq}
 		row, err := decodeRow(line)
 		if err != nil {
-			ack = insertAck{Status: "error", Seq: seq, ErrorCode: engine.ErrBadRequest, Message: "Invalid JSON in inserts stream: " + err.Error()}
+			ack = restapi.InsertAck{Status: "error", Seq: seq, ErrorCode: restapi.ErrBadRequest, Message: "Invalid JSON in inserts stream: " + err.Error()}
 			_ = enc.Encode(ack)
 			return
 		}
@@ -95,7 +84,7 @@ func (s *Server) insertsStream(w http.ResponseWriter, r *http.Request) {
 			_, err = s.b.Execute(ctx, stmt, nil)
 		}
 		if err != nil {
-			ack = insertAck{Status: "error", Seq: seq, ErrorCode: engine.ErrBadStatement, Message: err.Error()}
+			ack = restapi.InsertAck{Status: "error", Seq: seq, ErrorCode: restapi.ErrBadStatement, Message: err.Error()}
 			var se *engine.StatementError
 			if errors.As(err, &se) {
 				ack.ErrorCode, ack.Message = se.ErrorCode, se.Message

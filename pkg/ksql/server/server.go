@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/engine"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/restapi"
 )
 
 // Version is the ksqlDB version this server reports.
@@ -48,13 +49,6 @@ const (
 	// above the producer's record limit (1 MiB), so a row whose record is
 	// too large is read and refused with the producer's reason.
 	MaxInsertRowBytes = 2 << 20
-)
-
-// Error codes of answers that no statement produced; ksqlDB's codes are
-// the HTTP status times 100.
-const (
-	errMethodNotAllowed = 40500
-	errTooLarge         = 41300
 )
 
 // Backend runs statements and queries: kafka.Runtime over Kafka, or
@@ -115,11 +109,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch rec.status {
 	case http.StatusMethodNotAllowed:
-		writeJSON(w, rec.status, errorMessage{Type: "generic_error", ErrorCode: errMethodNotAllowed,
-			Message: fmt.Sprintf("Method %s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, rec.header.Get("Allow")), Entities: []engine.Entity{}})
+		writeJSON(w, rec.status, restapi.ErrorMessage{Type: "generic_error", ErrorCode: restapi.ErrMethodNotAllowed,
+			Message: fmt.Sprintf("Method %s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, rec.header.Get("Allow")), Entities: []restapi.Entity{}})
 	default:
-		writeJSON(w, http.StatusNotFound, errorMessage{Type: "generic_error", ErrorCode: engine.ErrNotFound,
-			Message: "Not found: " + r.Method + " " + r.URL.Path, Entities: []engine.Entity{}})
+		writeJSON(w, http.StatusNotFound, restapi.ErrorMessage{Type: "generic_error", ErrorCode: restapi.ErrNotFound,
+			Message: "Not found: " + r.Method + " " + r.URL.Path, Entities: []restapi.Entity{}})
 	}
 }
 
@@ -190,29 +184,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// errorMessage is ksqlDB's KsqlErrorMessage / KsqlStatementErrorMessage.
-type errorMessage struct {
-	Type          string          `json:"@type"`
-	ErrorCode     int             `json:"error_code"`
-	Message       string          `json:"message"`
-	StatementText string          `json:"statementText,omitempty"`
-	Entities      []engine.Entity `json:"entities"`
-}
-
 func writeError(w http.ResponseWriter, err error, text string) {
-	var se *engine.StatementError
+	var se *restapi.StatementError
 	if errors.As(err, &se) {
 		status := http.StatusBadRequest
 		if se.ErrorCode >= 50000 {
 			status = http.StatusInternalServerError
 		}
 		if se.Entities == nil {
-			se.Entities = []engine.Entity{}
+			se.Entities = []restapi.Entity{}
 		}
 		writeJSON(w, status, se)
 		return
 	}
-	writeJSON(w, http.StatusBadRequest, errorMessage{Type: "statement_error", ErrorCode: engine.ErrBadStatement, Message: err.Error(), StatementText: text, Entities: []engine.Entity{}})
+	writeJSON(w, http.StatusBadRequest, restapi.ErrorMessage{Type: "statement_error", ErrorCode: restapi.ErrBadStatement, Message: err.Error(), StatementText: text, Entities: []restapi.Entity{}})
 }
 
 // decodeBody decodes a request's JSON body, answering a malformed or
@@ -232,25 +217,25 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 func writeTooLarge(w http.ResponseWriter, msg string) {
-	writeJSON(w, http.StatusRequestEntityTooLarge, errorMessage{Type: "generic_error", ErrorCode: errTooLarge, Message: msg, Entities: []engine.Entity{}})
+	writeJSON(w, http.StatusRequestEntityTooLarge, restapi.ErrorMessage{Type: "generic_error", ErrorCode: restapi.ErrTooLarge, Message: msg, Entities: []restapi.Entity{}})
 }
 
 func badRequest(w http.ResponseWriter, msg string) {
-	writeJSON(w, http.StatusBadRequest, errorMessage{Type: "generic_error", ErrorCode: engine.ErrBadRequest, Message: msg, Entities: []engine.Entity{}})
+	writeJSON(w, http.StatusBadRequest, restapi.ErrorMessage{Type: "generic_error", ErrorCode: restapi.ErrBadRequest, Message: msg, Entities: []restapi.Entity{}})
 }
 
 func (s *Server) info(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"KsqlServerInfo": map[string]any{
-		"version":        Version,
-		"kafkaClusterId": s.b.ClusterID(),
-		"ksqlServiceId":  s.b.ServiceID(),
-		"serverStatus":   "RUNNING",
+	writeJSON(w, http.StatusOK, restapi.InfoResponse{Info: restapi.ServerInfo{
+		Version:        Version,
+		KafkaClusterID: s.b.ClusterID(),
+		ServiceID:      s.b.ServiceID(),
+		ServerStatus:   "RUNNING",
 	}})
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	ok := map[string]bool{"isHealthy": true}
-	writeJSON(w, http.StatusOK, map[string]any{"isHealthy": true, "details": map[string]any{
+	ok := json.RawMessage(`{"isHealthy":true}`)
+	writeJSON(w, http.StatusOK, restapi.Health{IsHealthy: true, Details: map[string]json.RawMessage{
 		"metastore": ok, "kafka": ok, "commandRunner": ok,
 	}})
 }
@@ -271,13 +256,8 @@ func props(in map[string]any) map[string]string {
 	return out
 }
 
-type ksqlRequest struct {
-	KSQL              string         `json:"ksql"`
-	StreamsProperties map[string]any `json:"streamsProperties"`
-}
-
 func (s *Server) ksql(w http.ResponseWriter, r *http.Request) {
-	var req ksqlRequest
+	var req restapi.KsqlRequest
 	if !decodeBody(w, r, &req) {
 		return
 	}
@@ -291,7 +271,7 @@ func (s *Server) ksql(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ents == nil {
-		ents = []engine.Entity{}
+		ents = []restapi.Entity{}
 	}
 	writeJSON(w, http.StatusOK, ents)
 }
@@ -311,12 +291,8 @@ func (s *Server) unregister(q *engine.PushQuery) {
 	s.mu.Unlock()
 }
 
-type closeRequest struct {
-	QueryID string `json:"queryId"`
-}
-
 func (s *Server) closeQuery(w http.ResponseWriter, r *http.Request) {
-	var req closeRequest
+	var req restapi.CloseQueryRequest
 	if !decodeBody(w, r, &req) {
 		return
 	}
@@ -367,20 +343,8 @@ func stream(ctx context.Context, w http.ResponseWriter, q *engine.PushQuery, wri
 	}
 }
 
-type queryStreamRequest struct {
-	SQL        string         `json:"sql"`
-	Properties map[string]any `json:"properties"`
-}
-
-// queryStreamHeader is the first message of /query-stream.
-type queryStreamHeader struct {
-	QueryID     string   `json:"queryId,omitempty"`
-	ColumnNames []string `json:"columnNames"`
-	ColumnTypes []string `json:"columnTypes"`
-}
-
 func (s *Server) queryStream(w http.ResponseWriter, r *http.Request) {
-	var req queryStreamRequest
+	var req restapi.QueryStreamRequest
 	if !decodeBody(w, r, &req) {
 		return
 	}
@@ -393,7 +357,7 @@ func (s *Server) queryStream(w http.ResponseWriter, r *http.Request) {
 	s.register(q)
 	defer s.unregister(q)
 	asJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
-	hdr, _ := json.Marshal(queryStreamHeader{QueryID: q.ID, ColumnNames: nonNil(q.ColumnNames), ColumnTypes: nonNil(q.ColumnTypes)})
+	hdr, _ := json.Marshal(restapi.QueryStreamHeader{QueryID: q.ID, ColumnNames: nonNil(q.ColumnNames), ColumnTypes: nonNil(q.ColumnTypes)})
 	var buf []byte
 	if asJSON {
 		w.Header().Set("Content-Type", "application/json")
@@ -443,7 +407,7 @@ func nonNil(s []string) []string {
 // query serves the older /query endpoint: one streamed JSON array of a
 // header, rows and, when the LIMIT was reached, a final message.
 func (s *Server) query(w http.ResponseWriter, r *http.Request) {
-	var req ksqlRequest
+	var req restapi.KsqlRequest
 	if !decodeBody(w, r, &req) {
 		return
 	}
@@ -465,7 +429,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 			schema.WriteString(" KEY")
 		}
 	}
-	hdr, _ := json.Marshal(map[string]any{"header": map[string]any{"queryId": q.ID, "schema": schema.String()}})
+	hdr, _ := json.Marshal(restapi.StreamedRow{Header: &restapi.QueryHeader{QueryID: q.ID, Schema: schema.String()}})
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	// Elements are separated by a comma written before each one, so the
