@@ -19,7 +19,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/engine"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/format"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/parser"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/restapi"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/server"
 )
 
@@ -335,7 +337,7 @@ func post(ctx context.Context, url string, body any) (*http.Response, error) {
 }
 
 func postKSQL(ctx context.Context, base, sql string, props map[string]any) ([]json.RawMessage, *restAnswerError, error) {
-	resp, err := post(ctx, base+"/ksql", map[string]any{"ksql": sql, "streamsProperties": props})
+	resp, err := post(ctx, base+"/ksql", restapi.KsqlRequest{KSQL: sql, StreamsProperties: props})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -365,7 +367,7 @@ func postKSQL(ctx context.Context, base, sql string, props map[string]any) ([]js
 func postQuery(ctx context.Context, base, sql string, props map[string]any, want []json.RawMessage) ([]json.RawMessage, *restAnswerError, error) {
 	ctx, cancel := context.WithTimeout(ctx, restQueryTimeout)
 	defer cancel()
-	resp, err := post(ctx, base+"/query", map[string]any{"ksql": sql, "streamsProperties": props})
+	resp, err := post(ctx, base+"/query", restapi.KsqlRequest{KSQL: sql, StreamsProperties: props})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -655,7 +657,18 @@ func (t *restTopics) Produce(ctx context.Context, rec engine.Record) error {
 	}
 	parts := max(info.Partitions, 1)
 	if rec.Key != nil {
-		rec.Partition = int32(murmur2.ForTopic(rec.Topic).Partition(&kgo.Record{Key: rec.Key}, parts))
+		key := rec.Key
+		// Kafka Streams partitions a windowed key by the key inside the
+		// window (WindowedStreamPartitioner).
+		for _, src := range t.eng.Catalog().ByTopic(rec.Topic) {
+			if src.Windowed() {
+				if k, _, _, err := format.SplitWindow(key, src.WindowKind(), src.WindowSize); err == nil {
+					key = k
+				}
+				break
+			}
+		}
+		rec.Partition = int32(murmur2.ForTopic(rec.Topic).Partition(&kgo.Record{Key: key}, parts))
 	} else {
 		rec.Partition = 0
 	}
