@@ -21,9 +21,7 @@ import (
 
 // legacyCommands are the commands not yet moved to internal/cli.
 func legacyCommands(f *cmdutil.Factory) []*cobra.Command {
-	app := newApp(f)
-	cmds := []*cobra.Command{
-	}
+	var cmds []*cobra.Command
 	for _, c := range cmds {
 		adaptExitErrors(c)
 	}
