@@ -1,7 +1,8 @@
 // Command mlops-lab runs the course: it starts a lab's Kafka and ksqlDB
 // environment, grades the learner's work, and offers console tools for topics,
 // data generators, ksqlDB and the model library. The commands live in
-// internal/cli (see package cmdutil for how they are built).
+// internal/cli (see package cmdutil for how they are built); this package
+// holds the CLI's end-to-end tests.
 package main
 
 import (
@@ -24,7 +25,5 @@ func main() {
 
 // run builds the command tree on f, runs args and returns the exit status.
 func run(f *cmdutil.Factory, args []string) int {
-	cmd := root.NewCmdRoot(f)
-	cmd.AddCommand(legacyCommands(f)...)
-	return root.Execute(f, cmd, args)
+	return root.Execute(f, root.NewCmdRoot(f), args)
 }
