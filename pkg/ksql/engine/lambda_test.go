@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -108,5 +109,37 @@ func TestLambdaAndFunctionErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want %q", tc.expr, err, tc.want)
 		}
+	}
+}
+
+// EXPLODE and CUBE_EXPLODE emit one row per value; several table
+// functions are zipped, the shorter padded with NULL.
+func TestTableFunctions(t *testing.T) {
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, `CREATE STREAM s (id INT KEY, a ARRAY<INT>, b ARRAY<STRING>) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+		CREATE STREAM e AS SELECT id, EXPLODE(a) AS x, EXPLODE(b) AS y FROM s;
+		CREATE STREAM c AS SELECT id, CUBE_EXPLODE(b) AS combo FROM s;`)
+	if got := schemaString(eng.Catalog().Get("E").Columns); got != "ID INTEGER KEY, X INTEGER, Y STRING" {
+		t.Errorf("schema = %s", got)
+	}
+	produce(t, topics, "s", intKey(1), `{"a":[1,2,3],"b":["p","q"]}`, 1)
+	produce(t, topics, "s", intKey(2), `{"a":[],"b":null}`, 2)
+	var got []string
+	for _, r := range topics.Records("E") {
+		got = append(got, string(r.Value))
+	}
+	if want := `[{"X":1,"Y":"p"} {"X":2,"Y":"q"} {"X":3,"Y":null}]`; fmt.Sprint(got) != want {
+		t.Errorf("EXPLODE rows = %v, want %s", got, want)
+	}
+	got = nil
+	for _, r := range topics.Records("C") {
+		got = append(got, string(r.Value))
+	}
+	if want := `[{"COMBO":[null,null]} {"COMBO":[null,"q"]} {"COMBO":["p",null]} {"COMBO":["p","q"]}]`; fmt.Sprint(got) != want {
+		t.Errorf("CUBE_EXPLODE rows = %v, want %s", got, want)
+	}
+	if _, err := eng.Execute(context.Background(), "CREATE TABLE t AS SELECT id, COUNT(*) AS n FROM s GROUP BY id; CREATE TABLE u AS SELECT id, EXPLODE(ARRAY[n]) AS m FROM t;", nil); err == nil ||
+		!strings.Contains(err.Error(), "Table source is not supported with table functions") {
+		t.Errorf("table source: error %v", err)
 	}
 }

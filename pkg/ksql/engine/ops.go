@@ -220,6 +220,7 @@ type finalProjection struct {
 	items      []*compiled
 	keyItems   []int
 	valueItems []int
+	tableFns   []int // items that are table functions (EXPLODE, ...)
 	sink       sink
 }
 
@@ -247,6 +248,15 @@ func (fp *finalProjection) process(q *query, old, new *Row) {
 
 func (fp *finalProjection) emit(q *query, r *Row, tombstone bool) {
 	all := fp.eval(q, r)
+	if len(fp.tableFns) > 0 && !tombstone {
+		fp.explode(q, r, all)
+		return
+	}
+	fp.emitValues(q, r, all, tombstone)
+}
+
+// emitValues hands one result row (its select items' values) to the sink.
+func (fp *finalProjection) emitValues(q *query, r *Row, all []any, tombstone bool) {
 	keys := make([]any, len(fp.keyItems))
 	for i, k := range fp.keyItems {
 		keys[i] = all[k]

@@ -405,12 +405,22 @@ func (p *planner) planProjection(q *parser.Query, sc *scope, pl *plan, keyExprs 
 		return nil, err
 	}
 	fp := &finalProjection{}
-	for _, it := range items {
-		ce, err := p.c.compile(it.expr, sc)
+	for i, it := range items {
+		ce, t, isTF, err := p.c.tableFunction(it.expr, sc)
 		if err != nil {
 			return nil, err
 		}
-		t := ce.t
+		if isTF {
+			if pl.resultKind == parser.KindTable {
+				return nil, fmt.Errorf("Table source is not supported with table functions")
+			}
+			fp.tableFns = append(fp.tableFns, i)
+		} else {
+			if ce, err = p.c.compile(it.expr, sc); err != nil {
+				return nil, err
+			}
+			t = ce.t
+		}
 		if t.Kind == types.KindNull {
 			t = types.StringType
 		}

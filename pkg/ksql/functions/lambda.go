@@ -25,3 +25,18 @@ func registerLambdas(r *Registry) {
 	lambda("REDUCE", "Folds an array ((s, x) => ...) or a map ((s, k, v) => ...) into a single value, starting from an initial state.",
 		sig("ANY", "ARRAY", "ANY", "LAMBDA"), sig("ANY", "MAP", "ANY", "LAMBDA"))
 }
+
+// registerTableFunctions describes EXPLODE and CUBE_EXPLODE, which turn
+// one row into several; the engine compiles them as select items.
+func registerTableFunctions(r *Registry) {
+	tf := func(name, desc string, sigs ...Signature) {
+		r.AddScalar(&Scalar{
+			Name: name, Category: "TABLE", Description: desc, Signatures: sigs,
+			Resolve: func(args []*types.Type, _ []any) (*types.Type, Impl, error) {
+				return nil, nil, fmt.Errorf("Table function %s can only be used as an item of the SELECT clause of a query on a stream.", name)
+			},
+		})
+	}
+	tf("EXPLODE", "Emits one row for each element of an array.", sig("ANY", "ARRAY"))
+	tf("CUBE_EXPLODE", "Emits one row for each combination of the elements of an array with some of them NULL.", sig("ARRAY", "ARRAY"))
+}

@@ -82,6 +82,7 @@ func NewRegistry() *Registry {
 	registerMisc(r)
 	registerAggregates(r)
 	registerLambdas(r)
+	registerTableFunctions(r)
 	registerMore(r)
 	return r
 }
