@@ -147,8 +147,20 @@ func TestPushAndPullQueries(t *testing.T) {
 	if fmt.Sprint(prow) != "[k0 4]" || !pull.IsPull {
 		t.Errorf("pull row = %v", prow)
 	}
-	if _, err := eng.StartQuery(ctx, "SELECT * FROM s;", nil); err == nil {
-		t.Error("pull query on a stream should fail")
+	// A pull query on a stream scans the records its topic holds now.
+	scan, err := eng.StartQuery(ctx, "SELECT id, v * 10 AS v10 FROM s WHERE v > 1 LIMIT 2;", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srows []string
+	for r := range scan.Rows() {
+		srows = append(srows, fmt.Sprint(r))
+	}
+	if fmt.Sprint(srows) != "[[k1 20] [k0 30]]" || !scan.IsPull || scan.PullTable {
+		t.Errorf("stream pull rows = %v (pull %v, table %v)", srows, scan.IsPull, scan.PullTable)
+	}
+	if _, err := eng.StartQuery(ctx, "SELECT ROWOFFSET FROM s;", nil); err == nil || !strings.Contains(err.Error(), "`ROWOFFSET`") {
+		t.Errorf("ROWOFFSET in a pull query: err = %v", err)
 	}
 }
 

@@ -148,6 +148,11 @@ func (m *MemoryTopics) Produce(_ context.Context, rec Record) error {
 	return nil
 }
 
+// ReadTopic implements TopicReader: the topic's records so far.
+func (m *MemoryTopics) ReadTopic(_ context.Context, topic string) ([]Record, error) {
+	return m.Records(topic), nil
+}
+
 // Records returns a copy of a topic's log.
 func (m *MemoryTopics) Records(topic string) []Record {
 	m.mu.Lock()

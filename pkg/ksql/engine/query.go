@@ -315,19 +315,144 @@ func isKeyRef(x parser.Expr, src *Source) bool {
 	return false
 }
 
-// pullQuery reads the current state of a materialized table.
+// pullHint ends the refusals of clauses pull queries do not support, as
+// ksqlDB's do.
+const pullHint = " See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query."
+
+// TopicReader reads a topic from its start to its current end. A pull
+// query on a stream needs it: the engine's TopicAdmin or Producer
+// implements it where the records can be read (MemoryTopics does).
+type TopicReader interface {
+	ReadTopic(ctx context.Context, topic string) ([]Record, error)
+}
+
+func (e *Engine) topicReader() TopicReader {
+	if r, ok := e.opts.Admin.(TopicReader); ok {
+		return r
+	}
+	if r, ok := e.opts.Producer.(TopicReader); ok {
+		return r
+	}
+	return nil
+}
+
+// pullStream answers a pull query on a stream: a scan of the records its
+// topic holds now, through the query's WHERE, projection and LIMIT. It
+// ends with ksqlDB's "Query Completed".
+func (e *Engine) pullStream(qs *parser.QueryStatement, src *Source) (*PushQuery, error) {
+	text := qs.Text()
+	reader := e.topicReader()
+	if reader == nil {
+		return nil, stmtErr(ErrBadStatement, text, "Pull queries on streams are not supported by this server. Add EMIT CHANGES to run a push query.")
+	}
+	pn := e.planner()
+	pn.transient = true
+	pl, err := pn.planQuery(qs.Query)
+	if err != nil {
+		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
+	}
+	q := &Query{ID: "pull_" + strconv.FormatInt(e.tseq.Add(1), 10), Statement: text, eng: e, plan: pl, inputs: map[string][]*inputNode{}}
+	for _, in := range pl.inputs {
+		q.inputs[in.src.Topic] = append(q.inputs[in.src.Topic], in)
+		q.SourceTopics = appendUnique(q.SourceTopics, in.src.Topic)
+	}
+	for _, c := range pl.selectedColumns() {
+		q.ColumnNames = append(q.ColumnNames, c.Name)
+		q.ColumnTypes = append(q.ColumnTypes, c.Type.String())
+	}
+	recs, err := reader.ReadTopic(context.Background(), src.Topic)
+	if err != nil {
+		return nil, stmtErr(ErrServer, text, "Reading the stream's topic %s: %v", src.Topic, err)
+	}
+	cs := &collectSink{limit: qs.Query.Limit, width: len(q.ColumnNames)}
+	q.sink = cs
+	pl.final.sink = cs
+	for _, rec := range recs {
+		if cs.full() {
+			break
+		}
+		q.Process(rec)
+	}
+	res := &PushQuery{Query: q, IsPull: true, done: make(chan struct{}), abandon: make(chan struct{}), limit: qs.Query.Limit}
+	res.rows = make(chan ResultRow, len(cs.rows))
+	for _, r := range cs.rows {
+		res.rows <- ResultRow{Values: r}
+	}
+	close(res.rows)
+	close(res.done)
+	return res, nil
+}
+
+// collectSink keeps the rows of a stream scan, up to a LIMIT (< 0: none).
+type collectSink struct {
+	rows  [][]any
+	limit int
+	width int
+}
+
+func (c *collectSink) full() bool { return c.limit >= 0 && len(c.rows) >= c.limit }
+
+func (c *collectSink) emit(q *query, em emission) {
+	if em.tombstone || c.full() {
+		return
+	}
+	row := em.all
+	if c.width < len(row) {
+		row = row[:c.width]
+	}
+	c.rows = append(c.rows, row)
+}
+
+// checkPullPseudoColumns refuses ROWPARTITION and ROWOFFSET in a pull
+// query, as ksqlDB does: a table's state and a scan do not keep them.
+func checkPullPseudoColumns(q *parser.Query) error {
+	find := func(e parser.Expr) string {
+		var names []string
+		walkExpr(e, func(x parser.Expr) {
+			if ref, ok := x.(*parser.ColumnRef); ok && (ref.Name == "ROWPARTITION" || ref.Name == "ROWOFFSET") {
+				names = append(names, "`"+ref.Name+"`")
+			}
+		})
+		return strings.Join(names, ", ")
+	}
+	var sel []string
+	for _, it := range q.Select {
+		if n := find(it.Expr); n != "" {
+			sel = append(sel, n)
+		}
+	}
+	if len(sel) > 0 {
+		return fmt.Errorf("Pull queries don't support the following columns in SELECT clauses: %s", strings.Join(sel, ", "))
+	}
+	if n := find(q.Where); n != "" {
+		return fmt.Errorf("Pull queries don't support the following columns in WHERE clauses: %s", n)
+	}
+	return nil
+}
+
+// pullQuery reads the current state of a materialized table, or scans a
+// stream (pullStream).
 func (e *Engine) pullQuery(qs *parser.QueryStatement, props map[string]string) (*PushQuery, error) {
 	text := qs.Text()
 	from, ok := qs.Query.From.(*parser.AliasedSource)
 	if !ok {
-		return nil, stmtErr(ErrBadStatement, text, "Pull queries don't support JOIN clauses.")
+		return nil, stmtErr(ErrBadStatement, text, "Pull queries don't support JOIN clauses."+pullHint)
 	}
 	src := e.cat.Get(from.Name)
 	if src == nil {
 		return nil, stmtErr(ErrBadStatement, text, "%s does not exist.", from.Name)
 	}
+	if qs.Query.Window != nil {
+		return nil, stmtErr(ErrBadStatement, text, "Pull queries don't support WINDOW clauses."+pullHint)
+	}
+	if len(qs.Query.GroupBy) > 0 {
+		return nil, stmtErr(ErrBadStatement, text, "Pull queries don't support GROUP BY clauses."+pullHint)
+	}
+	if err := checkPullPseudoColumns(qs.Query); err != nil {
+		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
+	}
 	if src.Kind != parser.KindTable {
-		return nil, stmtErr(ErrBadStatement, text, "Pull queries are not supported on streams. Add EMIT CHANGES to run a push query.")
+		return e.pullStream(qs, src)
 	}
 	if err := checkPullSelect(qs.Query, src, !strings.EqualFold(strings.TrimSpace(props[PullTableScanProperty]), "false")); err != nil {
 		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
@@ -345,12 +470,6 @@ func (e *Engine) pullQuery(qs *parser.QueryStatement, props map[string]string) (
 	}
 	if store == nil {
 		return nil, stmtErr(ErrBadStatement, text, "The `%s` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_%s AS SELECT * FROM %s'. See https://cnfl.io/queries for more info.", src.Name, src.Name, src.Name)
-	}
-	if qs.Query.Window != nil {
-		return nil, stmtErr(ErrBadStatement, text, "Pull queries don't support WINDOW clauses.")
-	}
-	if len(qs.Query.GroupBy) > 0 {
-		return nil, stmtErr(ErrBadStatement, text, "Pull queries don't support GROUP BY clauses")
 	}
 	// Plan the query against the table's columns (with window bounds).
 	sc := &scope{windowed: src.Windowed(), starWindow: src.Windowed()}

@@ -699,6 +699,11 @@ func (t *restTopics) Records(topic string) []engine.Record {
 	return out
 }
 
+// ReadTopic implements engine.TopicReader (pull queries on streams).
+func (t *restTopics) ReadTopic(_ context.Context, topic string) ([]engine.Record, error) {
+	return t.Records(topic), nil
+}
+
 // started feeds a transient query that reads from earliest the records
 // its topics already hold.
 func (t *restTopics) started(q *engine.Query) {
