@@ -143,3 +143,21 @@ func TestTableFunctions(t *testing.T) {
 		t.Errorf("table source: error %v", err)
 	}
 }
+
+// HISTOGRAM counts a column's values per group; CORRELATION correlates two
+// columns.
+func TestHistogramAndCorrelation(t *testing.T) {
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, `CREATE STREAM s (id INT KEY, w STRING, x DOUBLE, y DOUBLE) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+		CREATE TABLE h AS SELECT id, HISTOGRAM(w) AS hist, CORRELATION(x, y) AS c FROM s GROUP BY id;`)
+	produce(t, topics, "s", intKey(1), `{"w":"a","x":1,"y":2}`, 1)
+	produce(t, topics, "s", intKey(1), `{"w":"b","x":2,"y":4}`, 2)
+	produce(t, topics, "s", intKey(1), `{"w":"a","x":3,"y":6}`, 3)
+	recs := topics.Records("H")
+	if len(recs) != 3 || string(recs[2].Value) != `{"HIST":{"a":2,"b":1},"C":1.0}` {
+		for _, r := range recs {
+			t.Log(string(r.Value))
+		}
+		t.Errorf("%d records", len(recs))
+	}
+}

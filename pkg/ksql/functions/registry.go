@@ -81,6 +81,7 @@ func NewRegistry() *Registry {
 	registerStrings(r)
 	registerMisc(r)
 	registerAggregates(r)
+	registerMoreAggregates(r)
 	registerLambdas(r)
 	registerTableFunctions(r)
 	registerMore(r)
