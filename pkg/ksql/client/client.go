@@ -364,8 +364,9 @@ func (r *Rows) Next() bool {
 }
 
 // Row is the current row: JSON values with numbers as int64 when they are
-// integers and float64 otherwise; arrays as []any, maps and structs as
-// map[string]any.
+// integers and float64 otherwise; TIMESTAMP, DATE and TIME as the strings
+// ksqlDB writes (2019-03-17T10:00:00.000, 2019-03-17, 10:00:00); arrays as
+// []any, maps and structs as map[string]any.
 func (r *Rows) Row() []any { return r.row }
 
 // Err is the error that ended the rows, if any.
