@@ -115,3 +115,31 @@ func TestJoinKeyInProjection(t *testing.T) {
 		t.Errorf("records = %v", recs)
 	}
 }
+
+// In a multi-way join every column equal to the join key may key the
+// result; a join on expressions passes its key on only to the columns it
+// equals.
+func TestMultiWayJoinKeys(t *testing.T) {
+	const ddl = `CREATE STREAM a (id INT KEY, v BIGINT) WITH (kafka_topic='a', value_format='JSON', partitions=1);
+		CREATE TABLE b (id INT PRIMARY KEY, v BIGINT) WITH (kafka_topic='b', value_format='JSON', partitions=1);
+		CREATE TABLE c (id INT PRIMARY KEY, v BIGINT) WITH (kafka_topic='c', value_format='JSON', partitions=1);`
+	for _, tc := range []struct{ sql, want string }{
+		{"CREATE STREAM o AS SELECT c.id, a.v, b.v, c.v FROM a JOIN b ON a.id = b.id LEFT JOIN c ON a.id = c.id;", "C_ID INTEGER KEY, A_V BIGINT, B_V BIGINT, C_V BIGINT"},
+		{"CREATE STREAM o AS SELECT b.id, a.v FROM a JOIN b ON a.id = b.id JOIN c ON a.id = c.id;", "B_ID INTEGER KEY, A_V BIGINT"},
+		{"CREATE STREAM o AS SELECT a.v FROM a JOIN b ON a.id = b.id JOIN c ON a.id = c.id;", "must include the join expressions A.ID, B.ID or C.ID in its projection (eg, SELECT A.ID...)."},
+		{"CREATE STREAM o AS SELECT a.v FROM a JOIN b ON a.id = b.id JOIN c ON a.id * 2 = c.id;", "must include the join expression C.ID in its projection (eg, SELECT C.ID...)."},
+	} {
+		eng, _, _ := testEngine(t)
+		mustExec(t, eng, ddl)
+		_, err := eng.Execute(context.Background(), tc.sql, nil)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		} else {
+			got = schemaString(eng.Catalog().Get("O").Columns)
+		}
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("%s\n  got  %s\n  want %s", tc.sql, got, tc.want)
+		}
+	}
+}

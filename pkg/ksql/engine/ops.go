@@ -682,8 +682,9 @@ type joinNode struct {
 	synthetic int
 	curKey    any
 	// keyExprs are the columns the result is keyed by, when not the join
-	// expression itself.
+	// expression itself; viable the join's columns that may key it.
 	keyExprs []parser.Expr
+	viable   []parser.Expr
 	// fk: a foreign-key table-table join. The left table's rows are kept
 	// by their primary key (columns leftPK), indexed by the foreign key
 	// they point at.

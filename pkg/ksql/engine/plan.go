@@ -514,11 +514,7 @@ func (p *planner) joinKey(fp *finalProjection, pl *plan, items []selectItem, sc 
 	j := pl.joinNode
 	viable := j.keyExprs
 	if len(viable) == 0 {
-		for _, e := range []parser.Expr{j.leftExpr, j.rightExpr} {
-			if _, ok := e.(*parser.ColumnRef); ok {
-				viable = append(viable, e)
-			}
-		}
+		viable = j.viable
 	}
 	all := j.fk // a foreign-key join is keyed by all the left table's key columns
 	found := false
@@ -549,8 +545,8 @@ func (p *planner) joinKey(fp *finalProjection, pl *plan, items []selectItem, sc 
 		names[i] = qualifiedExpr(v, sc)
 	}
 	what := "expression " + names[0]
-	if len(names) > 1 {
-		what = "expressions " + strings.Join(names, " or ")
+	if n := len(names); n > 1 {
+		what = "expressions " + strings.Join(names[:n-1], ", ") + " or " + names[n-1]
 	}
 	return fmt.Errorf(missing+"The query used to build `%s` must include the join %s in its projection (eg, SELECT %s...).", p.sink, what, names[0])
 }
@@ -818,16 +814,15 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 	}
 	off := 0
 	synthetic := -1
-	for _, j := range joins {
-		if j.Type == parser.JoinOuter || !joinsOnColumn(j.On) {
-			// A FULL OUTER join is keyed by a column of its own, ROWKEY:
-			// the join key of whichever side is present (its type is set
-			// once the join key is compiled).
-			synthetic = 0
-			sc.cols = append(sc.cols, scopeColumn{Name: "ROWKEY", Key: true, Type: types.StringType})
-			off = 1
-			break
-		}
+	viable := viableKeys(joins)
+	if len(viable) == 0 {
+		// A join no column can key (FULL OUTER, or expressions on both
+		// sides) is keyed by a column of its own, ROWKEY: the join key of
+		// whichever side is present (its type is set once the join key is
+		// compiled).
+		synthetic = 0
+		sc.cols = append(sc.cols, scopeColumn{Name: "ROWKEY", Key: true, Type: types.StringType})
+		off = 1
 	}
 	for _, s := range srcs {
 		s.offset = off
@@ -992,20 +987,52 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 		pl.resultKind = parser.KindTable
 	}
 	sc.windowed = pl.windowKind != format.NotWindowed
+	prev.viable = viable
 	pl.joinNode = prev
 	return prev, nil
 }
 
-// joinsOnColumn reports whether either side of a join condition is a
-// plain column (which can key the result).
-func joinsOnColumn(on parser.Expr) bool {
-	cmp, ok := on.(*parser.Comparison)
-	if !ok {
-		return true // refused later
+// viableKeys lists the columns that can key the result of a (multi-way)
+// join, as ksqlDB finds them: the columns of the last join's condition,
+// and, when that condition uses an expression equal to one of the
+// previous join's, that join's columns too. A FULL OUTER join has none
+// (either side may be missing).
+func viableKeys(joins []*parser.Join) []parser.Expr {
+	var set []parser.Expr // expressions equal to the join key
+	for k, j := range joins {
+		cmp, ok := j.On.(*parser.Comparison)
+		if !ok || j.Type == parser.JoinOuter {
+			set = nil
+			continue
+		}
+		sides := []parser.Expr{cmp.L, cmp.R}
+		if k > 0 && (containsExpr(set, cmp.L) || containsExpr(set, cmp.R)) {
+			for _, e := range sides {
+				if !containsExpr(set, e) {
+					set = append(set, e)
+				}
+			}
+		} else {
+			set = sides
+		}
 	}
-	_, l := cmp.L.(*parser.ColumnRef)
-	_, r := cmp.R.(*parser.ColumnRef)
-	return l || r
+	var cols []parser.Expr
+	for _, e := range set {
+		if _, ok := e.(*parser.ColumnRef); ok {
+			cols = append(cols, e)
+		}
+	}
+	return cols
+}
+
+// containsExpr reports whether e is written as one of list.
+func containsExpr(list []parser.Expr, e parser.Expr) bool {
+	for _, x := range list {
+		if strings.EqualFold(parser.FormatExpr(x), parser.FormatExpr(e)) {
+			return true
+		}
+	}
+	return false
 }
 
 // joinTypeText writes a join type as ksqlDB's messages do.
