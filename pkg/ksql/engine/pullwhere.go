@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,14 +16,30 @@ import (
 // allows them by default.
 const PullTableScanProperty = "ksql.query.pull.table.scan.enabled"
 
+// PullRangeScanProperty is the request property that, with table scans
+// disabled, still allows one range comparison (<, <=, >, >=) on a STRING
+// key; ksqlDB allows it by default.
+const PullRangeScanProperty = "ksql.query.pull.range.scan.enabled"
+
+// pullScans are the scans a pull query may do.
+type pullScans struct{ table, keyRange bool }
+
+// pullScansOf reads the scan properties of a request (both default on).
+func pullScansOf(props map[string]string) pullScans {
+	off := func(name string) bool { return strings.EqualFold(strings.TrimSpace(props[name]), "false") }
+	return pullScans{table: !off(PullTableScanProperty), keyRange: !off(PullRangeScanProperty)}
+}
+
+const errNeedsTableScan = "Query requires table scan to be enabled"
+
 // checkPullWhere checks a pull query's WHERE clause as ksqlDB does before
 // running it: window bounds only on windowed tables, no comparison of a
 // key with NULL, IN lists whose values convert to the key's type and, when
 // table scans are disabled, a lookup of every key column in each
 // disjunct.
-func checkPullWhere(where parser.Expr, src *Source, scan bool) error {
+func checkPullWhere(where parser.Expr, src *Source, scans pullScans) error {
 	if where == nil {
-		if !scan {
+		if !scans.table {
 			return fmt.Errorf("WHERE clause missing key column for disjunct: true")
 		}
 		return nil
@@ -30,15 +47,25 @@ func checkPullWhere(where parser.Expr, src *Source, scan bool) error {
 	if err := checkPullRefs(where, src); err != nil {
 		return err
 	}
-	if scan {
+	if scans.table {
 		return nil
 	}
 	keys := src.KeyColumns()
-	for _, d := range disjuncts(where) {
+	ds := disjuncts(where)
+	for _, d := range ds {
 		bound := map[string]int{}
+		ranged := false
 		for _, c := range conjuncts(d) {
-			if err := checkKeyConjunct(c, src, bound); err != nil {
+			r, err := checkKeyConjunct(c, src, bound)
+			if err != nil {
 				return err
+			}
+			ranged = ranged || r
+		}
+		if ranged {
+			// A range scan reads one range of one STRING key.
+			if !scans.keyRange || len(ds) > 1 || len(keys) != 1 || keys[0].Type.Kind != types.KindString {
+				return errors.New(errNeedsTableScan)
 			}
 		}
 		missing := 0
@@ -100,8 +127,10 @@ func checkPullRefs(e parser.Expr, src *Source) error {
 }
 
 // checkKeyConjunct checks one AND-ed condition of a disjunct when table
-// scans are disabled, counting the key columns it binds.
-func checkKeyConjunct(c parser.Expr, src *Source, bound map[string]int) error {
+// scans are disabled, counting the key columns it binds; ranged says it
+// is a range comparison on a key.
+func checkKeyConjunct(c parser.Expr, src *Source, bound map[string]int) (ranged bool, err error) {
+	const combined = "A comparison condition on the key column cannot be combined with other comparisons such as an IN predicate"
 	switch x := c.(type) {
 	case *parser.Comparison:
 		key, other := keyRef(x.L, src), x.R
@@ -110,48 +139,47 @@ func checkKeyConjunct(c parser.Expr, src *Source, bound map[string]int) error {
 		}
 		if key == nil {
 			if refsKey(x, src) {
-				return fmt.Errorf("A comparison must directly reference a key column.")
+				return false, errors.New("A comparison must directly reference a key column.")
 			}
-			return nil
+			return false, nil
 		}
 		if hasColumnRef(other) {
-			return fmt.Errorf("A comparison must be between a key column and a resolvable expression.")
+			return false, errors.New("A comparison must be between a key column and a resolvable expression.")
 		}
 		bound[key.Name]++
 		if bound[key.Name] > 1 {
-			return fmt.Errorf("A comparison condition on the key column cannot be combined with other comparisons such as an IN predicate")
+			return false, errors.New(combined)
 		}
-		if x.Op != "=" {
-			if x.Op == "<>" || x.Op == "!=" {
-				return fmt.Errorf("Bound on key columns '[`%s` %s KEY]' must currently be '='. ", key.Name, key.Type)
-			}
-			// A range on the key: ksqlDB names the range as a second
-			// comparison, whatever the other bound.
-			return fmt.Errorf("A comparison condition on the key column cannot be combined with other comparisons such as an IN predicate")
+		switch x.Op {
+		case "=":
+			return false, nil
+		case "<>", "!=":
+			return false, fmt.Errorf("Bound on key columns '[`%s` %s KEY]' must currently be '='. ", key.Name, key.Type)
 		}
+		return true, nil
 	case *parser.In:
 		key := keyRef(x.X, src)
 		if key == nil {
 			if refsKey(x, src) {
-				return fmt.Errorf("A comparison must directly reference a key column.")
+				return false, errors.New("A comparison must directly reference a key column.")
 			}
-			return nil
+			return false, nil
 		}
 		for _, v := range x.List {
 			if hasColumnRef(v) {
-				return fmt.Errorf("A comparison must be between a key column and a resolvable expression.")
+				return false, errors.New("A comparison must be between a key column and a resolvable expression.")
 			}
 		}
 		bound[key.Name]++
 		if bound[key.Name] > 1 {
-			return fmt.Errorf("A comparison condition on the key column cannot be combined with other comparisons such as an IN predicate")
+			return false, errors.New(combined)
 		}
 	default:
 		if refsKey(c, src) {
-			return fmt.Errorf("A comparison must directly reference a key column.")
+			return false, errors.New("A comparison must directly reference a key column.")
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // disjuncts splits a condition into its OR-ed parts in disjunctive normal
@@ -409,7 +437,7 @@ func column(src *Source, name string) *Column {
 // checkPullSelect checks a pull query before it runs: the select list
 // names no value column twice, and the WHERE clause passes
 // checkPullWhere.
-func checkPullSelect(q *parser.Query, src *Source, scan bool) error {
+func checkPullSelect(q *parser.Query, src *Source, scans pullScans) error {
 	seen := map[string]bool{}
 	for _, it := range q.Select {
 		ref, ok := it.Expr.(*parser.ColumnRef)
@@ -425,5 +453,5 @@ func checkPullSelect(q *parser.Query, src *Source, scan bool) error {
 		}
 		seen[c.Name] = true
 	}
-	return checkPullWhere(q.Where, src, scan)
+	return checkPullWhere(q.Where, src, scans)
 }

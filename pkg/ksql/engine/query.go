@@ -454,7 +454,7 @@ func (e *Engine) pullQuery(qs *parser.QueryStatement, props map[string]string) (
 	if src.Kind != parser.KindTable {
 		return e.pullStream(qs, src)
 	}
-	if err := checkPullSelect(qs.Query, src, !strings.EqualFold(strings.TrimSpace(props[PullTableScanProperty]), "false")); err != nil {
+	if err := checkPullSelect(qs.Query, src, pullScansOf(props)); err != nil {
 		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
 	}
 	var store *tableStore
