@@ -89,12 +89,17 @@ func TestJoinRefusals(t *testing.T) {
 // a synthetic ROWKEY.
 func TestJoinKeyInProjection(t *testing.T) {
 	const ddl = `CREATE STREAM l (a INT KEY, b INT) WITH (kafka_topic='l', value_format='JSON', partitions=1);
-		CREATE STREAM r (a INT KEY, b INT) WITH (kafka_topic='r', value_format='JSON', partitions=1);`
+		CREATE STREAM r (a INT KEY, b INT) WITH (kafka_topic='r', value_format='JSON', partitions=1);
+		CREATE STREAM kv (a INT KEY, b INT) WITH (kafka_topic='kv', value_format='KAFKA', partitions=1);`
 	for _, tc := range []struct{ sql, want string }{
 		{"CREATE STREAM o AS SELECT l.b, r.b FROM l JOIN r WITHIN 1 SECOND ON l.a = r.a;",
 			"Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `O` must include the join expressions L.A or R.A in its projection (eg, SELECT L.A...)."},
 		{"CREATE STREAM o AS SELECT l.*, r.* FROM l JOIN r WITHIN 1 SECOND ON ABS(l.a) = ABS(r.a);",
 			"The query used to build `O` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...)."},
+		{"CREATE STREAM o AS SELECT l.a, l.a AS k2, r.b FROM l JOIN r WITHIN 1 SECOND ON l.a = r.a;",
+			"The projection contains a key column (`L_A`) more than once, aliased as: K2 and L_A."},
+		{"CREATE STREAM o AS SELECT l.a, r.b FROM l JOIN kv WITHIN 1 SECOND ON l.a = kv.a;",
+			"Source(s) KV are using the 'KAFKA' value format. This format does not yet support JOIN."},
 	} {
 		eng, _, _ := testEngine(t)
 		mustExec(t, eng, ddl)

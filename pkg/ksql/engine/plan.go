@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/format"
@@ -519,14 +520,28 @@ func (p *planner) joinKey(fp *finalProjection, pl *plan, items []selectItem, sc 
 	all := j.fk // a foreign-key join is keyed by all the left table's key columns
 	found := false
 	for _, k := range viable {
+		var aliases []string
 		for i, it := range items {
-			if !pl.columns[i].Key && matchesAny(it.expr, []parser.Expr{k}, sc) {
+			if !matchesAny(it.expr, []parser.Expr{k}, sc) {
+				continue
+			}
+			aliases = append(aliases, it.alias)
+			if len(aliases) == 1 {
 				pl.columns[i].Key = true
 				pl.keyOrder = append(pl.keyOrder, i)
 				fp.keyItems = append(fp.keyItems, i)
 				found = true
-				break
 			}
+		}
+		if len(aliases) > 1 {
+			sort.Strings(aliases)
+			n := len(aliases)
+			name := k.(*parser.ColumnRef).Name
+			if q := qualifierOf(k, sc); q != "" {
+				name = strings.ToUpper(q) + "_" + name
+			}
+			return fmt.Errorf("The projection contains a key column (`%s`) more than once, aliased as: %s and %s.",
+				name, strings.Join(aliases[:n-1], ", "), aliases[n-1])
 		}
 		if found && !all {
 			break
@@ -549,6 +564,18 @@ func (p *planner) joinKey(fp *finalProjection, pl *plan, items []selectItem, sc 
 		what = "expressions " + strings.Join(names[:n-1], ", ") + " or " + names[n-1]
 	}
 	return fmt.Errorf(missing+"The query used to build `%s` must include the join %s in its projection (eg, SELECT %s...).", p.sink, what, names[0])
+}
+
+// qualifierOf is the source a column reference resolves to.
+func qualifierOf(e parser.Expr, sc *scope) string {
+	ref, ok := e.(*parser.ColumnRef)
+	if !ok {
+		return ""
+	}
+	if idx, err := sc.resolve(ref); err == nil {
+		return sc.cols[idx].Qualifier
+	}
+	return ref.Qualifier
 }
 
 // matchesAny reports whether e is one of exprs (the same text or the
@@ -852,6 +879,15 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 		}
 		in.pseudo = true
 		inputs[i] = in
+	}
+	var kafkaValues []string
+	for _, s := range srcs {
+		if s.src.ValueFormat == format.Kafka {
+			kafkaValues = append(kafkaValues, s.src.Name)
+		}
+	}
+	if len(kafkaValues) > 0 {
+		return nil, fmt.Errorf("Source(s) %s are using the 'KAFKA' value format. This format does not yet support JOIN.", strings.Join(kafkaValues, ", "))
 	}
 	pl.inputs = inputs
 	for _, s := range srcs {
