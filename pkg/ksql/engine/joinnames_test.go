@@ -176,3 +176,18 @@ func TestStreamStreamLeftJoinGrace(t *testing.T) {
 		}
 	}
 }
+
+// A join's result is keyed by the join key, also when the selected key
+// column comes from the side that is missing.
+func TestJoinKeyIsJoinKey(t *testing.T) {
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, `CREATE STREAM a (id STRING KEY, x INT) WITH (kafka_topic='a', value_format='JSON', partitions=1);
+		CREATE STREAM b (id STRING KEY, y INT) WITH (kafka_topic='b', value_format='JSON', partitions=1);
+		CREATE STREAM o AS SELECT a.id, x, y FROM a RIGHT JOIN b WITHIN 10 SECONDS ON a.id = b.id;`)
+	produce(t, topics, "b", []byte("k5"), `{"y":1}`, 1)
+	produce(t, topics, "a", []byte("k5"), `{"x":2}`, 2)
+	want := `[k5={"X":null,"Y":1}@1 k5={"X":2,"Y":1}@2]`
+	if got := fmt.Sprint(outputs(topics, "O")); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

@@ -677,9 +677,11 @@ type joinNode struct {
 	// window, which the result keeps.
 	windowed bool
 	inner    *joinNode // the join feeding the left side (multi-way joins)
-	// synthetic is the index of the ROWKEY column a FULL OUTER join keys
-	// its result by (the join key of whichever side is present), or -1.
+	// synthetic is the index of the column holding the join key (the key
+	// of whichever side is present); rowkey: the result is keyed by it as
+	// the column ROWKEY (FULL OUTER joins, joins on expressions).
 	synthetic int
+	rowkey    bool
 	curKey    any
 	// keyExprs are the columns the result is keyed by, when not the join
 	// expression itself; viable the join's columns that may key it.
@@ -848,6 +850,7 @@ type outerRec struct {
 	row  *Row
 	left bool
 	ks   string
+	kv   any
 }
 
 // streamStream joins a stream record with the other side's records within
@@ -910,7 +913,7 @@ func (j *joinNode) streamStream(q *query, left bool, new *Row, kv any, ks string
 		if !spurious || new.Timestamp+after < j.streamTime {
 			j.next.process(q, nil, pad(new, left))
 		} else {
-			j.pending = append(j.pending, outerRec{row: new, left: left, ks: ks})
+			j.pending = append(j.pending, outerRec{row: new, left: left, ks: ks, kv: kv})
 		}
 	}
 	if left {
@@ -927,6 +930,8 @@ func (j *joinNode) emitClosed(q *query, after int64) {
 	if len(j.pending) == 0 {
 		return
 	}
+	saved := j.curKey
+	defer func() { j.curKey = saved }()
 	sort.SliceStable(j.pending, func(a, b int) bool { return j.pending[a].row.Timestamp < j.pending[b].row.Timestamp })
 	n := 0
 	for _, p := range j.pending {
@@ -934,6 +939,7 @@ func (j *joinNode) emitClosed(q *query, after int64) {
 			break
 		}
 		n++
+		j.curKey = p.kv
 		if p.left {
 			j.next.process(q, nil, j.combine(p.row, nil, p.row.Timestamp))
 		} else {

@@ -531,6 +531,17 @@ func (p *planner) joinKey(fp *finalProjection, pl *plan, items []selectItem, sc 
 				pl.keyOrder = append(pl.keyOrder, i)
 				fp.keyItems = append(fp.keyItems, i)
 				found = true
+				if !j.fk {
+					// The key is the join key, also where this column is
+					// NULL (the side it comes from is missing).
+					t := pl.columns[i].Type
+					fp.items[i] = &compiled{t: t, eval: func(r *Row) (any, error) {
+						if r.Cols[j.synthetic] == nil {
+							return nil, nil
+						}
+						return types.Cast(r.Cols[j.synthetic], t)
+					}}
+				}
 			}
 		}
 		if len(aliases) > 1 {
@@ -551,7 +562,7 @@ func (p *planner) joinKey(fp *finalProjection, pl *plan, items []selectItem, sc 
 		return nil
 	}
 	const missing = "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n"
-	if j.synthetic >= 0 {
+	if j.rowkey {
 		return fmt.Errorf(missing+"The query used to build `%s` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\n"+
 			"ROWKEY was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased.", p.sink)
 	}
@@ -839,18 +850,17 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 	if firstType == parser.JoinRight {
 		srcs[0], srcs[1] = srcs[1], srcs[0]
 	}
-	off := 0
-	synthetic := -1
+	// Column 0 of a joined row holds the join key (the key of whichever
+	// side is present), which keys the result. A join no column can key
+	// (FULL OUTER, or expressions on both sides) shows it as a column of
+	// its own, ROWKEY; otherwise it is hidden, and the selected join
+	// column that keys the result takes its value from it. Its type is
+	// set once the join key is compiled.
+	const synthetic = 0
 	viable := viableKeys(joins)
-	if len(viable) == 0 {
-		// A join no column can key (FULL OUTER, or expressions on both
-		// sides) is keyed by a column of its own, ROWKEY: the join key of
-		// whichever side is present (its type is set once the join key is
-		// compiled).
-		synthetic = 0
-		sc.cols = append(sc.cols, scopeColumn{Name: "ROWKEY", Key: true, Type: types.StringType})
-		off = 1
-	}
+	rowkey := len(viable) == 0
+	sc.cols = append(sc.cols, scopeColumn{Name: "ROWKEY", Key: true, Type: types.StringType, Pseudo: !rowkey})
+	off := 1
 	for _, s := range srcs {
 		s.offset = off
 		for _, c := range s.src.Columns {
@@ -926,7 +936,7 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 			return nil, err
 		}
 		rightTable := rs.src.Kind == parser.KindTable
-		if synthetic >= 0 && k == 0 {
+		if k == 0 {
 			sc.cols[synthetic].Type = lk.t
 		}
 		// The checks and messages of ksqlDB's planner, in its order.
@@ -990,7 +1000,8 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 				}
 			}
 		}
-		if synthetic >= 0 {
+		if rowkey {
+			jn.rowkey = true
 			jn.keyExprs = []parser.Expr{&parser.ColumnRef{Name: "ROWKEY"}}
 		}
 		if j.Within != nil {
