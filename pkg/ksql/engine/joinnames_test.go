@@ -191,3 +191,26 @@ func TestJoinKeyIsJoinKey(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// A table-table RIGHT JOIN keeps the written order of the sources in `*`
+// and pads the missing left side.
+func TestTableTableRightJoin(t *testing.T) {
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, `CREATE TABLE a (id INT PRIMARY KEY, x STRING) WITH (kafka_topic='a', value_format='JSON', partitions=1);
+		CREATE TABLE b (id INT PRIMARY KEY, y STRING) WITH (kafka_topic='b', value_format='JSON', partitions=1);
+		CREATE TABLE o AS SELECT * FROM a RIGHT JOIN b ON a.id = b.id;`)
+	if got := schemaString(eng.Catalog().Get("O").Columns); got != "A_ID INTEGER KEY, A_X STRING, B_ID INTEGER, B_Y STRING" {
+		t.Errorf("schema = %s", got)
+	}
+	produce(t, topics, "a", intKey(1), `{"x":"p"}`, 1)
+	produce(t, topics, "b", intKey(1), `{"y":"q"}`, 2)
+	produce(t, topics, "b", intKey(7), `{"y":"r"}`, 3)
+	var got []string
+	for _, r := range topics.Records("O") {
+		got = append(got, fmt.Sprintf("%x=%s@%d", r.Key, r.Value, r.Timestamp))
+	}
+	want := `[00000001={"A_X":"p","B_ID":1,"B_Y":"q"}@2 00000007={"A_X":null,"B_ID":7,"B_Y":"r"}@3]`
+	if fmt.Sprint(got) != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

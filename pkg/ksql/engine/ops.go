@@ -862,7 +862,7 @@ func (j *joinNode) streamStream(q *query, left bool, new *Row, kv any, ks string
 	if new == nil || new.NullValue {
 		return
 	}
-	outer := j.typ == parser.JoinOuter || left && j.typ == parser.JoinLeft
+	outer := j.typ == parser.JoinOuter || left && j.typ == parser.JoinLeft || !left && j.typ == parser.JoinRight
 	pad := func(r *Row, isLeft bool) *Row {
 		if isLeft {
 			return j.combine(r, nil, r.Timestamp)
@@ -1063,7 +1063,7 @@ func (j *joinNode) tableResult(l, r *Row, ts int64) *Row {
 		return nil
 	case j.typ == parser.JoinInner && (l == nil || r == nil):
 		return nil
-	case j.typ == parser.JoinLeft && l == nil:
+	case j.typ == parser.JoinLeft && l == nil, j.typ == parser.JoinRight && r == nil:
 		return nil
 	}
 	return j.combine(l, r, ts)

@@ -846,8 +846,10 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 	origLeft, origRight := srcs[0].alias, srcs[1].alias
 	origLeftParts, origRightParts := srcs[0].src.Partitions, srcs[1].src.Partitions
 	origLeftName, origRightName := srcs[0].src.Name, srcs[1].src.Name
-	firstType := joins[0].Type
-	if firstType == parser.JoinRight {
+	// A RIGHT JOIN of a stream and a table runs as the swapped LEFT
+	// JOIN; of two streams or two tables it runs as it is written.
+	swapped := joins[0].Type == parser.JoinRight && srcs[0].src.Kind != srcs[1].src.Kind
+	if swapped {
 		srcs[0], srcs[1] = srcs[1], srcs[0]
 	}
 	// Column 0 of a joined row holds the join key (the key of whichever
@@ -911,10 +913,12 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 		rs := srcs[k+1]
 		jt := j.Type
 		if jt == parser.JoinRight {
-			if k > 0 {
-				return nil, fmt.Errorf("RIGHT OUTER JOIN is only supported as the first join of a multi-way join; swap the sources and use LEFT JOIN.")
+			switch {
+			case k == 0 && swapped:
+				jt = parser.JoinLeft
+			case leftTable != (rs.src.Kind == parser.KindTable):
+				return nil, fmt.Errorf("Invalid join type: right join of a stream and a table is only supported as the first join. Got %s.", joinTypeText(jt))
 			}
-			jt = parser.JoinLeft
 		}
 		leftWidth := rs.offset
 		cmp, ok := j.On.(*parser.Comparison)
