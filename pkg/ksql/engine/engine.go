@@ -485,6 +485,9 @@ func (e *Engine) createAsSelect(ctx context.Context, s *parser.CreateAsSelect, p
 	if s.Query.Limit >= 0 {
 		return nil, stmtErr(ErrBadStatement, text, "CREATE %s AS SELECT statements don't support LIMIT clause.", s.Kind)
 	}
+	if err := e.expandStructStars(s.Query); err != nil {
+		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
+	}
 	pl, err := e.sinkPlanner(s.Name).planQuery(s.Query)
 	if err != nil {
 		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
@@ -582,6 +585,9 @@ func (e *Engine) insertInto(ctx context.Context, s *parser.InsertInto, props map
 	}
 	if target.Kind == parser.KindTable {
 		return nil, stmtErr(ErrBadStatement, text, "INSERT INTO can only be used to insert into a stream. %s is a table.", s.Target)
+	}
+	if err := e.expandStructStars(s.Query); err != nil {
+		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
 	}
 	pl, err := e.sinkPlanner(s.Target).planQuery(s.Query)
 	if err != nil {

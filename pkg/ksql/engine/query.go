@@ -249,6 +249,9 @@ func (e *Engine) StartQuery(ctx context.Context, sql string, props map[string]st
 	if !ok {
 		return nil, stmtErr(ErrBadStatement, sql, "Statement is not a query: %s", st.Text())
 	}
+	if err := e.expandStructStars(qs.Query); err != nil {
+		return nil, stmtErr(ErrBadStatement, st.Text(), "%s", err.Error())
+	}
 	if qs.Query.Emit == parser.EmitNone {
 		return e.pullQuery(qs, props)
 	}
@@ -524,6 +527,9 @@ func (e *Engine) pullQuery(qs *parser.QueryStatement, props map[string]string) (
 	}
 	var rows [][]any
 	for _, sr := range store.snapshot() {
+		if res.limit >= 0 && len(rows) >= res.limit {
+			break // LIMIT 0 answers no row
+		}
 		r := &Row{Cols: make([]any, len(src.Columns)), Timestamp: sr.ts, Windowed: sr.windowed, WindowStart: sr.start, WindowEnd: sr.end}
 		for i, c := range src.Columns {
 			if j, ok := index[c.Name]; ok && j < len(sr.values) {
@@ -540,9 +546,6 @@ func (e *Engine) pullQuery(qs *parser.QueryStatement, props map[string]string) (
 			out[i], _ = ce.eval(r)
 		}
 		rows = append(rows, out)
-		if res.limit >= 0 && len(rows) >= res.limit {
-			break
-		}
 	}
 	res.rows = make(chan ResultRow, len(rows))
 	for _, r := range rows {

@@ -231,6 +231,9 @@ type SelectItem struct {
 	Alias         string
 	Star          bool
 	StarQualifier string
+	// StructStar is `Expr->*`: every field of the STRUCT Expr, each a
+	// column named after its field.
+	StructStar bool
 }
 
 // Relation is a FROM item: an AliasedSource or a Join.

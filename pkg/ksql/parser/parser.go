@@ -963,6 +963,11 @@ func (p *parser) selectItem() (SelectItem, error) {
 		return SelectItem{}, err
 	}
 	item := SelectItem{Expr: e}
+	if p.isOpAt(0, "->") && p.isOpAt(1, "*") {
+		p.i += 2
+		item.StructStar = true
+		return item, nil
+	}
 	if p.acceptKw("AS") {
 		if item.Alias, err = p.identifier("an alias"); err != nil {
 			return item, err
@@ -1388,6 +1393,9 @@ func (p *parser) postfix() (Expr, error) {
 				return nil, err
 			}
 			e = &Subscript{Base: e, Index: idx}
+		case p.isOpAt(0, "->") && p.isOpAt(1, "*"):
+			// struct->* is a select item, not an expression (selectItem).
+			return e, nil
 		case p.acceptOp("->"):
 			f, err := p.fieldName()
 			if err != nil {
