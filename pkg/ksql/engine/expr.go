@@ -397,7 +397,7 @@ func (c *compiler) compile(e parser.Expr, s *scope) (*compiled, error) {
 	case *parser.MapCtor:
 		keys := make([]*compiled, len(x.Keys))
 		vals := make([]*compiled, len(x.Values))
-		vt := types.NullType
+		vt, kt := types.NullType, types.NullType
 		for i := range x.Keys {
 			k, err := c.compile(x.Keys[i], s)
 			if err != nil {
@@ -413,11 +413,24 @@ func (c *compiler) compile(e parser.Expr, s *scope) (*compiled, error) {
 			} else if vt.IsNumeric() && v.t.IsNumeric() {
 				vt = types.WiderNumeric(vt, v.t)
 			}
+			// The keys keep their type (MAP(1 := 'a') is a
+			// MAP<INTEGER, STRING>), as in ksqlDB.
+			switch {
+			case kt.Kind == types.KindNull:
+				kt = k.t
+			case kt.IsNumeric() && k.t.IsNumeric():
+				kt = types.WiderNumeric(kt, k.t)
+			case k.t.Kind != types.KindNull && !kt.Equal(k.t):
+				kt = types.StringType
+			}
 		}
 		if vt.Kind == types.KindNull {
 			vt = types.StringType
 		}
-		return &compiled{t: types.MapOf(types.StringType, vt), eval: func(r *Row) (any, error) {
+		if kt.Kind == types.KindNull || !kt.IsPrimitive() {
+			kt = types.StringType
+		}
+		return &compiled{t: types.MapOf(kt, vt), eval: func(r *Row) (any, error) {
 			m := &types.Map{}
 			for i := range keys {
 				k, v, err := evalPair(keys[i], vals[i], r)
@@ -428,7 +441,14 @@ func (c *compiler) compile(e parser.Expr, s *scope) (*compiled, error) {
 				if err != nil {
 					return nil, err
 				}
-				m.Put(types.Format(k), v)
+				if k != nil {
+					if kt.Kind == types.KindString {
+						k = types.Format(k)
+					} else if k, err = types.Cast(k, kt); err != nil {
+						return nil, err
+					}
+				}
+				m.Put(k, v)
 			}
 			return m, nil
 		}}, nil

@@ -86,3 +86,17 @@ func TestInsertValuesColumnReference(t *testing.T) {
 	}
 	mustExec(t, eng, "INSERT INTO s (k, v) VALUES (1, REDUCE(ARRAY[1, 2], 0, (a, x) => a + x));")
 }
+
+// A map literal keeps its keys' type, and a NULL key is written "null".
+func TestMapLiteralKeys(t *testing.T) {
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, `CREATE STREAM s (k INT KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+		CREATE STREAM o AS SELECT k, MAP(1 := 'a', 2 := 'b') AS m, MAP(CAST(NULL AS STRING) := v) AS n, MAP(1 := 'a', 2 := 'b')[2] AS b FROM s;`)
+	if got := schemaString(eng.Catalog().Get("O").Columns); got != "K INTEGER KEY, M MAP<INTEGER, STRING>, N MAP<STRING, INTEGER>, B STRING" {
+		t.Errorf("schema = %s", got)
+	}
+	produce(t, topics, "s", intKey(1), `{"v":3}`, 1)
+	if recs := topics.Records("O"); len(recs) != 1 || string(recs[0].Value) != `{"M":{"1":"a","2":"b"},"N":{"null":3},"B":"b"}` {
+		t.Errorf("records = %v", recs)
+	}
+}
