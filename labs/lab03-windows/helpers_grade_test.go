@@ -6,9 +6,9 @@
 // has explicit event times on one day, 2026-03-02 (UTC), shown as clock times:
 // 10:04:59.999 is a millisecond before 10:05. The Go exercises call your
 // functions directly (exercise 5 also runs them over topics of the grader's
-// broker, or an embedded one); the KSQL exercises run your .sql file on a
-// fresh embedded ksqlDB engine after the lab's streams.sql, feed it known
-// records and read what your table received.
+// broker, or an embedded one). Exercise 6 runs the same orders through your
+// NewHoppingUnits and through ksqlDB (an embedded engine, running the
+// grader's own hopping query) and compares what both emitted.
 //
 // The tests compile into your package, so their helpers are named gr...
 // (grAt, grRes, ...): no name of yours can clash with them.
@@ -17,11 +17,8 @@ package lab03
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -225,44 +222,42 @@ func grFmtResults(rs []Result, session bool) string {
 func grNear(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
 
 // ---------------------------------------------------------------------------
-// KSQL: running a learner's file.
+// ksqlDB: the grader's own hopping query, the twin NewHoppingUnits must match.
 
-// envSolutionDir, when set, is where the .sql files are read from instead
-// of the working directory (the grader sets it to grade the reference
-// solution).
-const grEnvSolutionDir = "MLOPS_LAB_SOLUTION_DIR"
-
-// graderStreams is the grader's copy of streams.sql, on fresh topics.
+// graderStreams declares the orders stream the query reads, on a fresh
+// topic; each test record's timestamp is its event time.
 const grGraderStreams = `
 CREATE STREAM orders (orderid INT KEY, ordertime BIGINT, itemid STRING, orderunits DOUBLE,
     address STRUCT<city STRING, state STRING, zipcode BIGINT>)
   WITH (kafka_topic='orders', value_format='JSON', partitions=1);
-CREATE STREAM pageviews (viewtime BIGINT, userid STRING, pageid STRING)
-  WITH (kafka_topic='pageviews', value_format='JSON', partitions=1);
 `
 
-// ksqlRun is what a learner's .sql file did on the test's inputs.
+// grHoppingQuery is ksqlDB's version of NewHoppingUnits: units per state in
+// hopping windows of 5 minutes that advance by 1 minute, with a grace period
+// of 30 seconds. Lab 4 teaches this statement (its exercise 9).
+const grHoppingQuery = `
+CREATE TABLE units_last_5_minutes AS
+  SELECT address->state AS state,
+         WINDOWSTART AS window_start, WINDOWEND AS window_end,
+         COUNT(*) AS orders, SUM(orderunits) AS units
+  FROM orders
+  WINDOW HOPPING (SIZE 5 MINUTES, ADVANCE BY 1 MINUTE, GRACE PERIOD 30 SECONDS)
+  GROUP BY address->state
+  EMIT CHANGES;
+`
+
+// ksqlRun is what ksqlDB did on the test's inputs.
 type grKsqlRun struct {
-	file    string
+	name    string
 	problem string // why there are no outputs to look at
 	exec    *testrunner.Execution
 }
 
-func grRunKSQL(t *testing.T, file string, inputs []testrunner.Record) *grKsqlRun {
+// grRunKSQL runs the statements sql, named name in messages, on a fresh
+// embedded engine after graderStreams, and feeds it inputs.
+func grRunKSQL(t *testing.T, name, sql string, inputs []testrunner.Record) *grKsqlRun {
 	t.Helper()
-	run := &grKsqlRun{file: file}
-	path := file
-	if dir := os.Getenv(grEnvSolutionDir); dir != "" {
-		path = filepath.Join(dir, file)
-	}
-	sql, err := os.ReadFile(path)
-	if err != nil {
-		run.problem = fmt.Sprintf("cannot read %s: %v", file, err)
-		if errors.Is(err, os.ErrNotExist) {
-			run.problem = fmt.Sprintf("there is no %s in the lab folder: write your statements there", file)
-		}
-		return run
-	}
+	run := &grKsqlRun{name: name}
 	var setupErr error
 	backend := &testrunner.InProcess{Setup: func(eng *engine.Engine) {
 		_, setupErr = eng.Execute(context.Background(), grGraderStreams, nil)
@@ -270,123 +265,78 @@ func grRunKSQL(t *testing.T, file string, inputs []testrunner.Record) *grKsqlRun
 	ctx, cancel := context.WithTimeout(context.Background(), labtest.Budget(t, 60*time.Second))
 	defer cancel()
 	var exec *testrunner.Execution
-	ok := labtest.Guard(t, "running "+file, func() {
-		exec, err = backend.Execute(ctx, testrunner.Case{Name: file, Statements: string(sql), StatementsFile: file, Inputs: inputs})
+	var err error
+	ok := labtest.Guard(t, "running "+name, func() {
+		exec, err = backend.Execute(ctx, testrunner.Case{Name: name, Statements: sql, Inputs: inputs})
 	})
 	switch {
 	case !ok:
-		run.problem = "running " + file + " crashed (see above)"
+		run.problem = "running " + name + " crashed (see above): the grader's ksqlDB failed, not your code"
 	case setupErr != nil:
-		run.problem = fmt.Sprintf("the grader's streams.sql failed: %v", setupErr)
+		run.problem = fmt.Sprintf("the grader's orders stream failed: %v", setupErr)
 	case err != nil:
-		run.problem = fmt.Sprintf("%v", err)
-		if strings.Contains(strings.ToLower(err.Error()), "already exists") {
-			run.problem += "\n  the grader creates the streams orders and pageviews (streams.sql) before it runs your file: leave their CREATE STREAM statements out of " + file
-		}
+		run.problem = fmt.Sprintf("the grader's %s failed: %v", name, err)
 	default:
 		run.exec = exec
 	}
 	return run
 }
 
-// tableSpec names what an exercise's table must look like.
-type grTableSpec struct {
-	file, table string
-	key         string // key column
-	count, sum  string // value columns ("" when not used)
-	start, end  string // window columns in the value
-	session     bool
-}
-
-// row is one record of the learner's table: a window's new value, or a
+// row is one record of ksqlDB's table: a window's new totals, or a
 // tombstone.
 type grRow struct {
-	key        string
-	start, end time.Time
-	tombstone  bool
-	values     map[string]any
-	ts         int64
+	key          string
+	start, end   time.Time
+	tombstone    bool
+	count, units float64
 }
 
-func (r grRow) num(col string) (float64, bool) {
-	switch v := r.values[col].(type) {
-	case float64:
-		return v, true
-	case json.Number:
-		f, err := v.Float64()
-		return f, err == nil
-	case int64:
-		return float64(v), true
-	case int:
-		return float64(v), true
-	}
-	return 0, false
-}
-
-func (r grRow) count(s grTableSpec) float64 { v, _ := r.num(s.count); return v }
-
-func (r grRow) sum(s grTableSpec) float64 { v, _ := r.num(s.sum); return v }
-
-// rows returns the records the exercise's table received, or fails the test
-// saying why there are none.
-func (k *grKsqlRun) rows(t *testing.T, s grTableSpec) []grRow {
+// rows returns the records the table received, or fails the test saying
+// why there are none.
+func (k *grKsqlRun) rows(t *testing.T, table string) []grRow {
 	t.Helper()
 	if k.problem != "" {
 		t.Fatalf("%s", k.problem)
 	}
-	recs, ok := k.exec.Outputs[s.table]
-	if !ok {
-		var topics []string
-		for topic := range k.exec.Outputs {
-			topics = append(topics, topic)
-		}
-		sort.Strings(topics)
-		if len(topics) == 0 {
-			t.Fatalf("%s created no table: write CREATE TABLE %s AS SELECT ... (a file of comments only creates nothing)", s.file, strings.ToLower(s.table))
-		}
-		t.Fatalf("%s wrote to %s but not to %s: name the table %s, and leave KAFKA_TOPIC out of its WITH clause so its topic is named after it", s.file, strings.Join(topics, ", "), s.table, strings.ToLower(s.table))
-	}
+	recs := k.exec.Outputs[table]
 	if len(recs) == 0 {
-		msg := fmt.Sprintf("the table %s received no record from the test's inputs", s.table)
+		msg := fmt.Sprintf("the grader's %s wrote no record to %s", k.name, table)
 		if len(k.exec.ProcessingErrors) > 0 {
 			msg += fmt.Sprintf("; ksqlDB skipped records: %v", k.exec.ProcessingErrors[0])
 		}
 		t.Fatalf("%s", msg)
 	}
 	var out []grRow
-	var problems []string
-	for _, grRec := range recs {
-		key, value := grDecoded(grRec.Key), grDecoded(grRec.Value)
+	for _, rec := range recs {
+		key, value := grDecoded(rec.Key), grDecoded(rec.Value)
 		r := grRow{key: fmt.Sprint(key), tombstone: value == nil}
-		if grRec.Timestamp != nil {
-			r.ts = *grRec.Timestamp
+		if rec.Window == nil {
+			t.Fatalf("the grader's %s: a record of %s has no window", k.name, table)
 		}
-		if grRec.Window == nil {
-			t.Fatalf("%s is not windowed: its record for key %s has no window. Add the WINDOW clause (%s)", s.table, r.key, map[bool]string{true: "WINDOW SESSION (...)", false: "WINDOW TUMBLING / HOPPING (...)"}[s.session])
-		}
-		if s.session != (grRec.Window.Type == testrunner.SessionWindowType) {
-			want := map[bool]string{true: "session windows (WINDOW SESSION)", false: "time windows (WINDOW TUMBLING or HOPPING)"}[s.session]
-			t.Fatalf("%s has %s windows; the exercise wants %s", s.table, grRec.Window.Type, want)
-		}
-		r.start, r.end = time.UnixMilli(grRec.Window.Start).UTC(), time.UnixMilli(grRec.Window.End).UTC()
+		r.start, r.end = time.UnixMilli(rec.Window.Start).UTC(), time.UnixMilli(rec.Window.End).UTC()
 		if !r.tombstone {
-			m, ok := value.(map[string]any)
-			if !ok {
-				t.Fatalf("the value of %s's record for %v is %v, not a JSON object of columns", s.table, key, value)
+			m, _ := value.(map[string]any)
+			c, okC := grNum(m["ORDERS"])
+			u, okU := grNum(m["UNITS"])
+			if !okC || !okU {
+				t.Fatalf("the grader's %s: a record of %s has the value %v, without the numbers ORDERS and UNITS", k.name, table, value)
 			}
-			r.values = m
-			for _, col := range []string{s.count, s.sum} {
-				if _, ok := r.num(col); col != "" && !ok && len(problems) == 0 {
-					problems = append(problems, fmt.Sprintf("the value of %s's records has no numeric column %s; it has %s: name the aggregate with AS %s", s.table, col, grColumns(m), strings.ToLower(col)))
-				}
-			}
+			r.count, r.units = c, u
 		}
 		out = append(out, r)
 	}
-	if len(problems) > 0 {
-		t.Fatalf("%s", problems[0])
-	}
 	return out
+}
+
+func grNum(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
+	}
+	return 0, false
 }
 
 // grDecoded turns a key or value as the test runner reports it (JSON text)
@@ -408,27 +358,6 @@ func grDecoded(v any) any {
 	return out
 }
 
-func grColumns(m map[string]any) string {
-	var cols []string
-	for c := range m {
-		cols = append(cols, c)
-	}
-	sort.Strings(cols)
-	if len(cols) == 0 {
-		return "no column"
-	}
-	return strings.Join(cols, ", ")
-}
-
-// window is an expected window of a table and its totals.
-type grWindow struct {
-	key        string
-	start, end string
-	count      int
-	sum        float64
-	why        string
-}
-
 func grResultID(key string, start time.Time) string {
 	return fmt.Sprintf("%s@%020d", key, start.UnixMilli())
 }
@@ -448,87 +377,11 @@ func grLatest(rows []grRow) map[string]grRow {
 	return out
 }
 
-func grFindRow(table map[string]grRow, key string, start time.Time) (grRow, bool) {
-	r, ok := table[grResultID(key, start)]
-	return r, ok
-}
-
-func grFmtValues(s grTableSpec, r grRow) string {
+func grFmtRow(r grRow) string {
 	if r.tombstone {
 		return "a tombstone"
 	}
-	if s.sum == "" {
-		return fmt.Sprintf("%s %g", s.count, r.count(s))
-	}
-	return fmt.Sprintf("%s %g, %s %.10g", s.count, r.count(s), s.sum, r.sum(s))
-}
-
-func grFmtWant(s grTableSpec, w grWindow) string {
-	if s.sum == "" {
-		return fmt.Sprintf("%s %d", s.count, w.count)
-	}
-	return fmt.Sprintf("%s %d, %s %.10g", s.count, w.count, s.sum, w.sum)
-}
-
-// checkTable checks that the table's latest values hold the expected
-// windows.
-func grCheckTable(t *testing.T, s grTableSpec, rows []grRow, want []grWindow, shape string) {
-	t.Helper()
-	table := grLatest(rows)
-	var problems []string
-	for _, w := range want {
-		start, end := grAt(w.start), grAt(w.end)
-		g, ok := grFindRow(table, w.key, start)
-		switch {
-		case !ok:
-			msg := fmt.Sprintf("there is no window %s for %s; expected %s: %s", grFmtSpan(start, end, s.session), w.key, grFmtWant(s, w), w.why)
-			if others := grWindowsOf(table, w.key, s.session); others != "" {
-				msg += "\n    the windows of " + w.key + " are: " + others
-			}
-			problems = append(problems, msg)
-		case !g.end.Equal(end):
-			problems = append(problems, fmt.Sprintf("the window of %s that starts at %s ends at %s; expected %s", w.key, grClock(start), grClock(g.end), grFmtSpan(start, end, s.session)))
-		case g.count(s) != float64(w.count) || s.sum != "" && !grNear(g.sum(s), w.sum):
-			problems = append(problems, fmt.Sprintf("window %s for %s: expected %s, got %s: %s", grFmtSpan(start, end, s.session), w.key, grFmtWant(s, w), grFmtValues(s, g), w.why))
-		}
-	}
-	grReport(t, fmt.Sprintf("%s, the latest value of each window of %s", s.file, s.table), problems, "the table wants "+shape)
-}
-
-func grWindowsOf(table map[string]grRow, key string, session bool) string {
-	var rs []grRow
-	for _, r := range table {
-		if r.key == key {
-			rs = append(rs, r)
-		}
-	}
-	sort.Slice(rs, func(i, j int) bool { return rs[i].start.Before(rs[j].start) })
-	var parts []string
-	for _, r := range rs {
-		parts = append(parts, grFmtSpan(r.start, r.end, session))
-	}
-	return strings.Join(parts, " ")
-}
-
-// checkWindowColumns checks the window columns in the value.
-func grCheckWindowColumns(t *testing.T, s grTableSpec, rows []grRow, hint string) {
-	t.Helper()
-	for _, r := range rows {
-		if r.tombstone {
-			continue
-		}
-		st, okS := r.num(s.start)
-		en, okE := r.num(s.end)
-		if !okS || !okE {
-			t.Errorf("the value of %s's records has the columns %s; expected %s and %s as well: %s", s.table, grColumns(r.values), s.start, s.end, hint)
-			return
-		}
-		if int64(st) != r.start.UnixMilli() || int64(en) != r.end.UnixMilli() {
-			t.Errorf("a record of %s for %s in the window %s has %s %d and %s %d; expected %d and %d (the window's bounds in milliseconds: WINDOWSTART and WINDOWEND)",
-				s.table, r.key, grFmtSpan(r.start, r.end, s.session), s.start, int64(st), s.end, int64(en), r.start.UnixMilli(), r.end.UnixMilli())
-			return
-		}
-	}
+	return fmt.Sprintf("count %g, sum %.10g", r.count, r.units)
 }
 
 // report fails the test with a list of problems, at most 6 of them shown.
@@ -551,12 +404,8 @@ func grReport(t *testing.T, what string, problems []string, hint string) {
 	t.Error(msg)
 }
 
-// order is an order record for the orders stream, keyed by its id, at
+// orderAt is an order record for the orders stream, keyed by its id, at
 // event time ts (the record timestamp, and its ordertime).
-func grOrder(id int, state, ts string, units float64) testrunner.Record {
-	return grOrderAt(id, state, grAt(ts), units)
-}
-
 func grOrderAt(id int, state string, ts time.Time, units float64) testrunner.Record {
 	ms := ts.UnixMilli()
 	return testrunner.R("orders", id, map[string]any{

@@ -1,10 +1,10 @@
 // Package lab03 is lab 3 of mlops-lab: windowed aggregation over event time,
-// in Go and in KSQL.
+// in Go.
 //
-// You write the windows yourself in Go (exercises 1 to 5), then the same
-// aggregations in KSQL (6 to 9), and check that both give the same answer
-// (10). Each exercise lives in its
-// own file: README.md lists them, with their files and points.
+// You write the windows yourself (exercises 1 to 5), then check that your
+// hopping windows give the same answer as ksqlDB's (6); lab 4 writes the
+// same aggregations in KSQL. Each exercise lives in its own file: README.md
+// lists them, with their files and points.
 //
 // This file holds what they share. You do not need to change it.
 package lab03

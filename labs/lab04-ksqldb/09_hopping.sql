@@ -1,10 +1,10 @@
--- Exercise 7: hopping windows and a grace period in KSQL: units per state
+-- Exercise 9: hopping windows and a grace period in KSQL: units per state
 -- in the last 5 minutes, updated every minute.
 --
 -- Write one statement: CREATE TABLE units_last_5_minutes AS SELECT ... over
--- the stream orders, with the same columns as tumbling.sql (STATE;
+-- the stream orders, with the same columns as 08_tumbling.sql (STATE;
 -- WINDOW_START, WINDOW_END, ORDERS, UNITS), in hopping windows 5 minutes
 -- long that advance by 1 minute, with a grace period of 30 seconds, emitting
 -- every change.
 --
--- TODO(exercise 7): the CREATE TABLE ... AS SELECT statement.
+-- TODO(exercise 9): the CREATE TABLE ... AS SELECT statement.

@@ -1,6 +1,6 @@
 //go:build grading
 
-package lab03
+package lab04
 
 import (
 	"testing"
@@ -10,8 +10,8 @@ import (
 )
 
 func TestKsqlHopping(t *testing.T) {
-	run := grRunKSQL(t, "hopping.sql", grHoppingInputs())
-	spec := grTableSpec{file: "hopping.sql", table: "UNITS_LAST_5_MINUTES", key: "STATE", count: "ORDERS", sum: "UNITS", start: "WINDOW_START", end: "WINDOW_END"}
+	run := grRunKSQL(t, "09_hopping.sql", grHoppingInputs())
+	spec := grTableSpec{file: "09_hopping.sql", table: "UNITS_LAST_5_MINUTES", key: "STATE", count: "ORDERS", sum: "UNITS", start: "WINDOW_START", end: "WINDOW_END"}
 	rows := func(t *testing.T) []grRow {
 		t.Helper()
 		return run.rows(t, spec)
@@ -61,7 +61,7 @@ func TestKsqlHopping(t *testing.T) {
 	})
 }
 
-// hoppingInputs are the orders of exercise 7 (and of nothing else): two
+// hoppingInputs are the orders of exercise 9 (and of nothing else): two
 // states, with orders late by less and by more than the grace period.
 func grHoppingInputs() []testrunner.Record {
 	return []testrunner.Record{

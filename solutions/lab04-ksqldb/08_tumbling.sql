@@ -1,4 +1,4 @@
--- Exercise 6: tumbling windows in KSQL: units per state per minute.
+-- Exercise 8: tumbling windows in KSQL: units per state per minute.
 --
 -- Every order counts in the one minute that holds its event time:
 -- [10:00:00, 10:01:00), [10:01:00, 10:02:00), ... An order at exactly

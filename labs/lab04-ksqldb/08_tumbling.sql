@@ -1,7 +1,7 @@
--- Exercise 6: tumbling windows in KSQL: units per state per minute.
+-- Exercise 8: tumbling windows in KSQL: units per state per minute.
 --
 -- Write one statement: CREATE TABLE units_per_minute AS SELECT ... over the
--- stream orders (streams.sql defines it; do not create it here), with
+-- stream orders (exercise 1 declares it; do not create it here), with
 --
 --   key:    STATE         address->state (GROUP BY it)
 --   value:  WINDOW_START  WINDOWSTART, the window's start in ms
@@ -11,4 +11,4 @@
 --
 -- in tumbling windows of 1 minute, emitting every change (EMIT CHANGES).
 --
--- TODO(exercise 6): the CREATE TABLE ... AS SELECT statement.
+-- TODO(exercise 8): the CREATE TABLE ... AS SELECT statement.

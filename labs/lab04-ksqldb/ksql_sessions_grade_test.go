@@ -1,6 +1,6 @@
 //go:build grading
 
-package lab03
+package lab04
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 )
 
 func TestKsqlSessions(t *testing.T) {
-	run := grRunKSQL(t, "session.sql", []testrunner.Record{
+	run := grRunKSQL(t, "10_session.sql", []testrunner.Record{
 		grPageview("User_1", "10:00:00", "Page_1"),
 		grPageview("User_1", "10:01:30", "Page_2"),
 		grPageview("User_2", "10:00:10", "Page_1"),
@@ -21,7 +21,7 @@ func TestKsqlSessions(t *testing.T) {
 		grPageview("User_2", "10:02:11", "Page_6"),
 		grPageview("User_1", "10:08:00", "Page_7"),
 	})
-	spec := grTableSpec{file: "session.sql", table: "PAGEVIEW_SESSIONS", key: "USERID", count: "VIEWS", start: "SESSION_START", end: "SESSION_END", session: true}
+	spec := grTableSpec{file: "10_session.sql", table: "PAGEVIEW_SESSIONS", key: "USERID", count: "VIEWS", start: "SESSION_START", end: "SESSION_END", session: true}
 	rows := func(t *testing.T) []grRow {
 		t.Helper()
 		return run.rows(t, spec)

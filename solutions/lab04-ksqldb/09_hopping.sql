@@ -1,4 +1,4 @@
--- Exercise 7: hopping windows and a grace period in KSQL: units per state
+-- Exercise 9: hopping windows and a grace period in KSQL: units per state
 -- in the last 5 minutes, updated every minute.
 --
 -- Hopping windows 5 minutes long start every minute, so every order counts

@@ -1,7 +1,7 @@
--- Exercise 8: session windows in KSQL: pageview sessions per user.
+-- Exercise 10: session windows in KSQL: pageview sessions per user.
 --
 -- Write one statement: CREATE TABLE pageview_sessions AS SELECT ... over the
--- stream pageviews, with
+-- stream pageviews (exercise 7 declares it), with
 --
 --   key:    USERID         (GROUP BY it)
 --   value:  SESSION_START  WINDOWSTART, the session's first pageview, in ms
@@ -11,4 +11,4 @@
 -- in session windows with an inactivity gap of 2 minutes, emitting every
 -- change.
 --
--- TODO(exercise 8): the CREATE TABLE ... AS SELECT statement.
+-- TODO(exercise 10): the CREATE TABLE ... AS SELECT statement.

@@ -1,10 +1,10 @@
--- Exercise 9: final results in KSQL: one final result per state and minute.
+-- Exercise 11: final results in KSQL: one final result per state and minute.
 --
 -- Write one statement: CREATE TABLE units_per_minute_final AS SELECT ...
--- over the stream orders, with the same columns as tumbling.sql (STATE;
+-- over the stream orders, with the same columns as 08_tumbling.sql (STATE;
 -- WINDOW_START, WINDOW_END, ORDERS, UNITS), in tumbling windows of 1 minute
 -- with a grace period of 10 seconds, emitting only each window's final
 -- result, once, when stream time reaches its end + grace (EMIT FINAL, not
 -- EMIT CHANGES).
 --
--- TODO(exercise 9): the CREATE TABLE ... AS SELECT statement.
+-- TODO(exercise 11): the CREATE TABLE ... AS SELECT statement.

@@ -1,6 +1,6 @@
 //go:build grading
 
-package lab03
+package lab04
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 )
 
 func TestKsqlTumbling(t *testing.T) {
-	run := grRunKSQL(t, "tumbling.sql", []testrunner.Record{
+	run := grRunKSQL(t, "08_tumbling.sql", []testrunner.Record{
 		grOrder(1, "State_1", "10:00:05", 2),
 		grOrder(2, "State_2", "10:00:20", 1.5),
 		grOrder(3, "State_1", "10:00:59.999", 3),
@@ -21,7 +21,7 @@ func TestKsqlTumbling(t *testing.T) {
 		grOrder(7, "State_2", "10:02:10", 0.5),
 		grOrder(8, "State_1", "10:01:59.999", 5),
 	})
-	spec := grTableSpec{file: "tumbling.sql", table: "UNITS_PER_MINUTE", key: "STATE", count: "ORDERS", sum: "UNITS", start: "WINDOW_START", end: "WINDOW_END"}
+	spec := grTableSpec{file: "08_tumbling.sql", table: "UNITS_PER_MINUTE", key: "STATE", count: "ORDERS", sum: "UNITS", start: "WINDOW_START", end: "WINDOW_END"}
 	want := []grWindow{
 		{key: "State_1", start: "10:00:00", end: "10:01:00", count: 3, sum: 6, why: "the orders of 10:00:05, 10:00:59.999 (a millisecond before the end) and 10:00:40 (arrived after 10:01:00, but its event time is in this minute)"},
 		{key: "State_2", start: "10:00:00", end: "10:01:00", count: 1, sum: 1.5, why: "the order of 10:00:20"},

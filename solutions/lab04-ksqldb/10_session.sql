@@ -1,4 +1,4 @@
--- Exercise 8: session windows in KSQL: pageview sessions per user.
+-- Exercise 10: session windows in KSQL: pageview sessions per user.
 --
 -- A session is a run of one user's pageviews, each at most 2 minutes after
 -- the one before; its window runs from the first pageview to the last, both

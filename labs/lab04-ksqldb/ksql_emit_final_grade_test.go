@@ -1,6 +1,6 @@
 //go:build grading
 
-package lab03
+package lab04
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/testrunner"
 )
 
-// finalGrace is final.sql's grace period.
+// finalGrace is 11_final.sql's grace period.
 const grFinalGrace = 10 * time.Second
 
 func TestKsqlEmitFinal(t *testing.T) {
@@ -39,8 +39,8 @@ func TestKsqlEmitFinal(t *testing.T) {
 		grOrder(16, "State_1", "10:03:05", 1),   // stream time 10:03:05: past 10:03:00, not 10:03:10
 		grOrder(17, "State_2", "10:02:55", 2),   // late, within grace of an open window
 	}
-	run := grRunKSQL(t, "final.sql", inputs)
-	spec := grTableSpec{file: "final.sql", table: "UNITS_PER_MINUTE_FINAL", key: "STATE", count: "ORDERS", sum: "UNITS", start: "WINDOW_START", end: "WINDOW_END"}
+	run := grRunKSQL(t, "11_final.sql", inputs)
+	spec := grTableSpec{file: "11_final.sql", table: "UNITS_PER_MINUTE_FINAL", key: "STATE", count: "ORDERS", sum: "UNITS", start: "WINDOW_START", end: "WINDOW_END"}
 	const shape = "WINDOW TUMBLING (SIZE 1 MINUTE, GRACE PERIOD 10 SECONDS), GROUP BY address->state, COUNT(*) AS orders, SUM(orderunits) AS units, EMIT FINAL"
 	const changes = "you emitted every update: did you write EMIT CHANGES? EMIT FINAL writes one record per window, once, when stream time reaches its end + grace"
 	closed := []grWindow{
@@ -157,6 +157,6 @@ func TestKsqlEmitFinal(t *testing.T) {
 	})
 
 	t.Run("WINDOW_START and WINDOW_END are in the value", func(t *testing.T) {
-		grCheckWindowColumns(t, spec, rows(t), "select WINDOWSTART AS window_start, WINDOWEND AS window_end, as in tumbling.sql")
+		grCheckWindowColumns(t, spec, rows(t), "select WINDOWSTART AS window_start, WINDOWEND AS window_end, as in 08_tumbling.sql")
 	})
 }
