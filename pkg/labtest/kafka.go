@@ -14,10 +14,13 @@ import (
 )
 
 // Group returns a consumer group id unique to this test run, starting with
-// base, so tests sharing a cluster never join each other's groups.
+// base, so tests sharing a cluster never join each other's groups. On a
+// shared broker the group is deleted when the test ends.
 func Group(t testing.TB, base string) string {
 	t.Helper()
-	return Topic(t, "group-"+base)
+	name := uniqueName(t, "group-"+base)
+	track(t).addGroup(name)
+	return name
 }
 
 // Produce writes msgs synchronously to the partitions they name

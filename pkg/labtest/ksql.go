@@ -74,7 +74,12 @@ func ksqlEnv(t testing.TB) (bootstrap, ksqlURL string, own bool) {
 	}
 	// A service id of its own, so an engine started over a shared broker
 	// never replays (or writes) another engine's command topic.
-	rt, err := ksqlkafka.Open(ctx, ksqlkafka.Options{Bootstrap: bootstrap, ServiceID: "labtest_" + randomHex(4) + "_"})
+	serviceID := "labtest_" + randomHex(4) + "_"
+	// Over a shared broker, the engine's topics and groups (all named
+	// with its service id) go once the engine has stopped: registered
+	// before the engine's own cleanup, this runs after it.
+	track(t).addMark(serviceID)
+	rt, err := ksqlkafka.Open(ctx, ksqlkafka.Options{Bootstrap: bootstrap, ServiceID: serviceID})
 	if err != nil {
 		t.Fatalf("starting an embedded ksqlDB engine for this test: %v", err)
 	}
@@ -156,6 +161,10 @@ func NewKsql(t testing.TB, sources, topics []string) *Ksql {
 	if k.serviceID == "" {
 		k.serviceID = ksqlkafka.DefaultServiceID
 	}
+	// Whatever holds the session's suffix on a shared broker goes when the
+	// test ends; registered before the session's cleanup, this runs after
+	// it.
+	track(t).addMark(k.suffix)
 	if !own {
 		// A server of the test's own goes with everything on it.
 		t.Cleanup(k.cleanup)

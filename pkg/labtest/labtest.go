@@ -69,8 +69,18 @@ var unsafeTopicChars = regexp.MustCompile(`[^a-zA-Z0-9._-]+`)
 
 // Topic returns a topic name unique to this test run, starting with base, so
 // tests can share one running cluster without seeing each other's records.
+// On a shared broker the topic (and any topic whose name starts with it)
+// is deleted when the test ends, whether it passed or not.
 func Topic(t testing.TB, base string) string {
 	t.Helper()
+	name := uniqueName(t, base)
+	track(t).addTopic(name)
+	return name
+}
+
+// uniqueName is base, the test's name and a random suffix, in the
+// characters a topic or group name may hold.
+func uniqueName(t testing.TB, base string) string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	name := unsafeTopicChars.ReplaceAllString(base+"-"+t.Name(), "-")
@@ -81,9 +91,13 @@ func Topic(t testing.TB, base string) string {
 }
 
 // CreateTopic creates a topic with the given partition count, failing the
-// test when the cluster refuses.
+// test when the cluster refuses. On a shared broker the topic is deleted
+// when the test ends.
 func CreateTopic(t testing.TB, bootstrap, name string, partitions int32) {
 	t.Helper()
+	if bootstrap == sharedBroker() {
+		track(t).addTopic(name)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), Budget(t, 30*time.Second))
 	defer cancel()
 	if err := kafkautil.EnsureTopics(ctx, bootstrap, []kafkautil.TopicSpec{{Name: name, Partitions: partitions}}); err != nil {
