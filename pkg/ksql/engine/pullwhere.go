@@ -52,6 +52,9 @@ func checkPullWhere(where parser.Expr, src *Source, scans pullScans) error {
 	}
 	keys := src.KeyColumns()
 	ds := disjuncts(where)
+	if len(ds) > maxDisjuncts {
+		return fmt.Errorf("The WHERE clause has more than %d OR-ed parts once its ANDs of ORs are multiplied out; a key lookup takes fewer. Enable %s to scan the table instead.", maxDisjuncts, PullTableScanProperty)
+	}
 	for _, d := range ds {
 		bound := map[string]int{}
 		ranged := false
@@ -182,17 +185,31 @@ func checkKeyConjunct(c parser.Expr, src *Source, bound map[string]int) (ranged 
 	return false, nil
 }
 
+// maxDisjuncts bounds the disjunctive normal form of a WHERE clause, which
+// grows exponentially with ANDs of ORs: past it the clause is refused
+// rather than expanded.
+const maxDisjuncts = 256
+
 // disjuncts splits a condition into its OR-ed parts in disjunctive normal
-// form.
+// form; it stops growing past maxDisjuncts (the caller refuses the clause).
 func disjuncts(e parser.Expr) []parser.Expr {
 	switch x := e.(type) {
 	case *parser.Logical:
 		if x.Op == "OR" {
 			return append(disjuncts(x.L), disjuncts(x.R)...)
 		}
+		ls := disjuncts(x.L)
+		if len(ls) > maxDisjuncts {
+			return ls
+		}
+		rs := disjuncts(x.R)
+		if len(rs) > maxDisjuncts || len(ls)*len(rs) > maxDisjuncts {
+			// Too many: only the length matters to the caller.
+			return make([]parser.Expr, maxDisjuncts+1)
+		}
 		var out []parser.Expr
-		for _, l := range disjuncts(x.L) {
-			for _, r := range disjuncts(x.R) {
+		for _, l := range ls {
+			for _, r := range rs {
 				out = append(out, &parser.Logical{Op: "AND", L: l, R: r})
 			}
 		}
