@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -39,5 +41,31 @@ func TestWindowRowtimeIsLatestRecord(t *testing.T) {
 	want := `[{"N":1,"LATEST":5000}@5000 {"N":2,"LATEST":5000}@5000 {"N":1,"LATEST":12000}@12000]`
 	if fmt.Sprint(got) != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// PARTITION BY follows ksqlDB's rules on selecting the key.
+func TestPartitionByKeyRules(t *testing.T) {
+	for _, tc := range []struct{ sql, want string }{
+		{"CREATE STREAM o AS SELECT * FROM input PARTITION BY ABS(id);", "KSQL_COL_0 INTEGER KEY, ID INTEGER, NAME STRING, AGE INTEGER"},
+		{"CREATE STREAM o AS SELECT name, id FROM input PARTITION BY ABS(id);",
+			"The query used to build `O` must include the partitioning expression ABS(INPUT.ID) in its projection (eg, SELECT ABS(INPUT.ID)...)."},
+		{"CREATE STREAM o AS SELECT name AS id, name FROM input PARTITION BY id;",
+			"The query used to build `O` must include the partitioning expression INPUT.ID in its projection (eg, SELECT INPUT.ID...)."},
+		{"CREATE STREAM o AS SELECT name, name AS name2, id FROM input PARTITION BY name;",
+			"The projection contains a key column (`NAME`) more than once, aliased as: NAME and NAME2."},
+		{"CREATE STREAM o AS SELECT name AS id, age, id AS old FROM input PARTITION BY name;", "ID STRING KEY, AGE INTEGER, OLD INTEGER"},
+	} {
+		eng, _, _ := testEngine(t)
+		mustExec(t, eng, `CREATE STREAM input (id INT KEY, name STRING, age INT) WITH (kafka_topic='input', value_format='JSON', partitions=1);`)
+		got := ""
+		if _, err := eng.Execute(context.Background(), tc.sql, nil); err != nil {
+			got = err.Error()
+		} else {
+			got = schemaString(eng.Catalog().Get("O").Columns)
+		}
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("%s\n  got  %s\n  want %s", tc.sql, got, tc.want)
+		}
 	}
 }

@@ -430,7 +430,10 @@ func (p *planner) planProjection(q *parser.Query, sc *scope, pl *plan, keyExprs 
 	}
 	switch {
 	case len(keyExprs) > 0:
-		if err := p.assignKeys(fp, pl, items, keyExprs, sc, sc); err != nil {
+		if err := p.checkPartitionKeys(q, items, keyExprs, sc); err != nil {
+			return nil, err
+		}
+		if err := p.assignKeys(fp, pl, items, keyExprs, sc, sc, true); err != nil {
 			return nil, err
 		}
 	case pl.joinNode != nil:
@@ -466,9 +469,67 @@ func (p *planner) planProjection(q *parser.Query, sc *scope, pl *plan, keyExprs 
 	return fp, nil
 }
 
+// checkPartitionKeys applies ksqlDB's rules to the PARTITION BY
+// expressions of a persistent query: each must be selected once (a query
+// selecting `*` may leave one out: it is added as a key column).
+func (p *planner) checkPartitionKeys(q *parser.Query, items []selectItem, keyExprs []parser.Expr, sc *scope) error {
+	if p.sink == "" {
+		return nil
+	}
+	star := false
+	for _, it := range q.Select {
+		star = star || it.Star
+	}
+	for _, ke := range keyExprs {
+		if _, isNull := ke.(*parser.NullLiteral); isNull {
+			continue
+		}
+		var aliases []string
+		for _, it := range items {
+			if parser.FormatExpr(it.expr) == parser.FormatExpr(ke) || sameColumn(it.expr, ke, sc) {
+				aliases = append(aliases, it.alias)
+			}
+		}
+		switch {
+		case len(aliases) > 1:
+			sort.Strings(aliases)
+			name := exprName(ke)
+			if name == "" {
+				name = aliases[0]
+			}
+			n := len(aliases)
+			return fmt.Errorf("The projection contains a key column (`%s`) more than once, aliased as: %s and %s.", name, strings.Join(aliases[:n-1], ", "), aliases[n-1])
+		case len(aliases) == 0 && !star:
+			e := sourceQualified(ke, sc)
+			return fmt.Errorf("The query used to build `%s` must include the partitioning expression %s in its projection (eg, SELECT %s...).", p.sink, e, e)
+		}
+	}
+	return nil
+}
+
+// sourceQualified formats e with its columns qualified by their source's
+// name, as ksqlDB's messages write them (ABS(INPUT.ID)).
+func sourceQualified(e parser.Expr, sc *scope) string {
+	var refs []*parser.ColumnRef
+	walk(e, func(x parser.Expr) bool {
+		if ref, ok := x.(*parser.ColumnRef); ok && ref.Qualifier == "" {
+			if idx, err := sc.resolve(ref); err == nil && sc.cols[idx].Source != "" {
+				ref.Qualifier = sc.cols[idx].Source
+				refs = append(refs, ref)
+			}
+		}
+		return true
+	})
+	out := parser.FormatExpr(e)
+	for _, ref := range refs {
+		ref.Qualifier = ""
+	}
+	return out
+}
+
 // assignKeys makes the select items matching keyExprs the result key; key
 // expressions that are not selected are computed separately.
-func (p *planner) assignKeys(fp *finalProjection, pl *plan, items []selectItem, keyExprs []parser.Expr, keyScope, compileScope *scope) error {
+func (p *planner) assignKeys(fp *finalProjection, pl *plan, items []selectItem, keyExprs []parser.Expr, keyScope, compileScope *scope, partition bool) error {
 	for _, ke := range keyExprs {
 		if _, isNull := ke.(*parser.NullLiteral); isNull {
 			continue
@@ -491,6 +552,19 @@ func (p *planner) assignKeys(fp *finalProjection, pl *plan, items []selectItem, 
 				return err
 			}
 			name := exprName(ke)
+			if name == "" && partition {
+				// ksqlDB's next generated name: KSQL_COL_0, 1, ...
+				for n := 0; name == ""; n++ {
+					cand := "KSQL_COL_" + itoa(n)
+					used := false
+					for _, c := range pl.columns {
+						used = used || c.Name == cand
+					}
+					if !used {
+						name = cand
+					}
+				}
+			}
 			if name == "" {
 				name = "KSQL_COL_" + itoa(len(pl.columns))
 			}
@@ -738,7 +812,7 @@ func (p *planner) planAggregate(q *parser.Query, sc *scope, pl *plan) (*aggregat
 		fp.items = append(fp.items, ce)
 		pl.columns = append(pl.columns, outputColumn{Name: it.alias, Type: t})
 	}
-	if err := p.assignKeys(fp, pl, items, q.GroupBy, sc, postScope); err != nil {
+	if err := p.assignKeys(fp, pl, items, q.GroupBy, sc, postScope, false); err != nil {
 		return nil, err
 	}
 	for i := range pl.columns {
