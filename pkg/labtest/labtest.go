@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -191,11 +192,87 @@ func shortStack(stack []byte) string {
 }
 
 // Mismatch formats what was sent, what was expected and what came back, with
-// an optional hint at the likely misunderstanding.
+// an optional hint at the likely misunderstanding. Numbers are written as
+// FormatPair writes them.
 func Mismatch(what string, want, got any, hint string) string {
-	msg := fmt.Sprintf("%s:\n  expected: %v\n  got:      %v", what, want, got)
+	w, g := FormatPair(want, got)
+	msg := fmt.Sprintf("%s:\n  expected: %s\n  got:      %s", what, w, g)
 	if hint != "" {
 		msg += "\n  " + hint
 	}
 	return msg
+}
+
+// Num writes a number for a person to read: four significant digits
+// (0.9667, 442, 1.235e-05).
+func Num(v float64) string { return numDigits(v, 4) }
+
+func numDigits(v float64, digits int) string {
+	return strconv.FormatFloat(v, 'g', digits, 64)
+}
+
+// FormatPair writes an expected and an actual value for a message. A
+// float64, or a []float64, gets four significant digits, or as many more
+// as it takes to tell the two apart when they differ only in far digits
+// (0.1 against 0.10000000000000002); anything else is written with %v.
+func FormatPair(want, got any) (string, string) {
+	switch w := want.(type) {
+	case float64:
+		if g, ok := got.(float64); ok {
+			d := digitsToTell([]float64{w}, []float64{g})
+			return numDigits(w, d), numDigits(g, d)
+		}
+		return Num(w), fmt.Sprintf("%v", got)
+	case []float64:
+		if g, ok := got.([]float64); ok {
+			d := digitsToTell(w, g)
+			return floatList(w, d), floatList(g, d)
+		}
+		return floatList(w, 4), fmt.Sprintf("%v", got)
+	}
+	if g, ok := got.(float64); ok {
+		return fmt.Sprintf("%v", want), Num(g)
+	}
+	return fmt.Sprintf("%v", want), fmt.Sprintf("%v", got)
+}
+
+// digitsToTell is the fewest significant digits, at least 4, that write
+// every pair of different numbers at the same index differently; -1 (each
+// number's shortest exact form) when that takes all of float64's digits.
+func digitsToTell(want, got []float64) int {
+	for d := 4; d < 17; d++ {
+		ok := true
+		for i := range min(len(want), len(got)) {
+			if want[i] != got[i] && numDigits(want[i], d) == numDigits(got[i], d) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return d
+		}
+	}
+	return -1
+}
+
+func floatList(v []float64, digits int) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = numDigits(x, digits)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// Returned writes what a call returned, a value and an error, for a
+// message: the value alone when the error is nil, otherwise the value and
+// the error. Numbers are written as Num writes them.
+func Returned(v any, err error) string {
+	s := fmt.Sprintf("%v", v)
+	if f, ok := v.(float64); ok {
+		s = Num(f)
+	}
+	if err != nil {
+		return s + " and the error " + strconv.Quote(err.Error())
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package labtest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -62,5 +63,34 @@ func TestSentinelsRoundTrip(t *testing.T) {
 	}
 	if len(seen) != 3 || ordinary != 1 {
 		t.Errorf("sentinels seen in partitions %v and %d ordinary records; want partitions 0, 1, 2 and 1", seen, ordinary)
+	}
+}
+
+func TestFormatPair(t *testing.T) {
+	for _, c := range []struct {
+		want, got       any
+		wantStr, gotStr string
+	}{
+		{0.9666666666666667, 0.9333333333333333, "0.9667", "0.9333"},
+		{0.5, 0.5, "0.5", "0.5"},
+		{0.1, 0.10000000000000002, "0.1", "0.10000000000000002"},
+		{-334.56713851879, -334.5671385, "-334.567139", "-334.567138"},
+		{[]float64{1, 2.5, 0.333333333333}, []float64{1, 2.5, 0.3333334}, "[1 2.5 0.3333333]", "[1 2.5 0.3333334]"},
+		{3, 4, "3", "4"},
+		{"a", 0.12345678, "a", "0.1235"},
+	} {
+		w, g := FormatPair(c.want, c.got)
+		if w != c.wantStr || g != c.gotStr {
+			t.Errorf("FormatPair(%v, %v) = %q, %q; want %q, %q", c.want, c.got, w, g, c.wantStr, c.gotStr)
+		}
+	}
+}
+
+func TestReturned(t *testing.T) {
+	if got := Returned(0.7857142857142857, nil); got != "0.7857" {
+		t.Errorf("Returned(0.7857142857142857, nil) = %q, want 0.7857 (no <nil>)", got)
+	}
+	if got := Returned(0.0, errors.New("no rows")); got != `0 and the error "no rows"` {
+		t.Errorf("Returned(0, no rows) = %q", got)
 	}
 }
