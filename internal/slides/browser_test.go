@@ -144,7 +144,7 @@ func TestBrowser(t *testing.T) {
 	// Slides worth a picture (the first slide of the deck holding this
 	// text): diagrams, charts, code; and one with its notes shown.
 	shots := map[string]string{
-		"intro": "img/lifecycle.svg", "lab1": "img/partitions-groups.svg", "lab3": "WINDOW HOPPING",
+		"intro": "img/lifecycle.svg", "lab1": "img/partitions-groups.svg", "lab3": "img/windows.svg",
 		"lab4": "img/ksql-queries.svg", "lab6": "img/diabetes-fit.png", "lab7": "img/deployment.svg", "lab8": "img/sgd-prequential.png",
 	}
 
