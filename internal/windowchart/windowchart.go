@@ -1,7 +1,8 @@
 // Package windowchart is what `mlops-lab plot windows` does: it gathers the
 // windowed aggregates to draw (from JSON lines or from everything a topic
-// holds), renders them as a PNG chart with one line per key, and says what
-// the chart shows. Parsing and drawing themselves are pkg/charts'.
+// holds), renders them as a PNG chart with one line per key (or two charts,
+// an aggregation's updates above its final results, with the same keys and
+// colours), and says what the chart shows. Parsing and drawing themselves are pkg/charts'.
 package windowchart
 
 import (
@@ -10,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"gonum.org/v1/plot"
 
 	"github.com/mlops-lab/mlops-lab/pkg/charts"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
@@ -21,8 +24,12 @@ var ErrNoKeyWindows = errors.New("no window of the keys")
 
 // Options say what to draw and how large.
 type Options struct {
-	// Fields name the parts of each record; also the y axis (Fields.Value).
+	// Fields name the parts of each record; Fields.Value also names the y
+	// axis (see charts.ValueLabel).
 	Fields charts.Fields
+	// Units are the value's units, for the y axis ("units", "orders");
+	// none when empty.
+	Units string
 	// Title is the chart's title; "VALUE per window" when empty.
 	Title string
 	// Keys, when set, are the only keys drawn.
@@ -42,10 +49,69 @@ type Summary struct {
 	Windows, Keys int
 	// Capped says MaxKeys left keys out.
 	Capped bool
+	// Partial counts the windows drawn as partial: the records begin inside
+	// them, or they may still be open.
+	Partial int
+	// FinalWindows counts the windows of the final results (RenderPair).
+	FinalWindows int
 }
 
-// Render draws points and returns the PNG and what it holds.
+// Render draws points and returns the PNG and what it holds. Points with
+// one record per window are taken for final results (see
+// charts.OnePerWindow): none of their windows is marked as still open.
 func Render(points []charts.Point, opts Options) ([]byte, Summary, error) {
+	return render(opts, charts.WindowSeries{Points: points, Final: charts.OnePerWindow(points)})
+}
+
+// RenderPair draws an aggregation's updates above its final results, with
+// the same keys, colours and axes, and returns the PNG and what it holds.
+// finals may be empty (no window has closed yet).
+func RenderPair(updates, finals []charts.Point, opts Options) ([]byte, Summary, error) {
+	return render(opts, charts.WindowSeries{Name: "updates", Points: updates}, charts.WindowSeries{Name: "final results", Points: finals, Final: true})
+}
+
+func render(opts Options, series ...charts.WindowSeries) ([]byte, Summary, error) {
+	models, err := Models(opts, series...)
+	if errors.Is(err, charts.ErrNoPoints) && len(opts.Keys) > 0 {
+		return nil, Summary{}, ErrNoKeyWindows
+	}
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	var sum Summary
+	plots := make([]*plot.Plot, len(models))
+	for i, m := range models {
+		if plots[i], err = m.Plot(); err != nil {
+			return nil, Summary{}, err
+		}
+		sum.Partial += m.PartialCount()
+	}
+	var png bytes.Buffer
+	if err := charts.WritePNGRows(&png, plots, charts.Pixels(opts.Width), charts.Pixels(opts.Height)); err != nil {
+		return nil, Summary{}, err
+	}
+	keys := map[string]bool{}
+	for i, s := range series {
+		for _, pt := range charts.Latest(s.Points) {
+			if len(opts.Keys) == 0 || slices.Contains(opts.Keys, pt.Key) {
+				if i == 0 {
+					sum.Windows++
+				} else {
+					sum.FinalWindows++
+				}
+				keys[pt.Key] = true
+			}
+		}
+	}
+	sum.Keys = len(keys)
+	sum.Capped = opts.MaxKeys > 0 && sum.Keys > opts.MaxKeys
+	return png.Bytes(), sum, nil
+}
+
+// Models are the charts Render and RenderPair draw, before drawing: the
+// title, the y axis named after the value and its units, the keys with
+// their colours, and the windows that may be partial.
+func Models(opts Options, series ...charts.WindowSeries) ([]charts.WindowModel, error) {
 	title := opts.Title
 	if title == "" {
 		title = opts.Fields.Value + " per window"
@@ -54,28 +120,7 @@ func Render(points []charts.Point, opts Options) ([]byte, Summary, error) {
 	if maxKeys == 0 {
 		maxKeys = -1 // charts' "every key"
 	}
-	p, err := charts.WindowChart(points, charts.ChartOptions{Title: title, YLabel: opts.Fields.Value, Keys: opts.Keys, MaxKeys: maxKeys})
-	if errors.Is(err, charts.ErrNoPoints) && len(opts.Keys) > 0 {
-		return nil, Summary{}, ErrNoKeyWindows
-	}
-	if err != nil {
-		return nil, Summary{}, err
-	}
-	var png bytes.Buffer
-	if err := charts.WritePNG(&png, p, charts.Pixels(opts.Width), charts.Pixels(opts.Height)); err != nil {
-		return nil, Summary{}, err
-	}
-	var sum Summary
-	keys := map[string]bool{}
-	for _, pt := range charts.Latest(points) {
-		if len(opts.Keys) == 0 || slices.Contains(opts.Keys, pt.Key) {
-			sum.Windows++
-			keys[pt.Key] = true
-		}
-	}
-	sum.Keys = len(keys)
-	sum.Capped = opts.MaxKeys > 0 && sum.Keys > opts.MaxKeys
-	return png.Bytes(), sum, nil
+	return charts.WindowModels(charts.ChartOptions{Title: title, YLabel: charts.ValueLabel(opts.Fields.Value, opts.Units), Keys: opts.Keys, MaxKeys: maxKeys}, series...)
 }
 
 // TopicPoints is what a topic holds for a chart.

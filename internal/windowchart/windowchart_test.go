@@ -72,6 +72,80 @@ func TestRenderUnknownKeys(t *testing.T) {
 	}
 }
 
+// pair is an aggregation's updates (every record) and final results
+// (minute 0 only: minute 1 is still open) of keys a and b, b only in
+// minute 1.
+func pair() (updates, finals []charts.Point) {
+	t0 := time.UnixMilli(1772445600000).UTC()
+	at := func(key string, i int, v float64) charts.Point {
+		start := t0.Add(time.Duration(i) * time.Minute)
+		return charts.Point{Key: key, Start: start, End: start.Add(time.Minute), Value: v}
+	}
+	updates = []charts.Point{at("a", 0, 1), at("a", 0, 3), at("a", 1, 2), at("b", 1, 4), at("b", 1, 6)}
+	finals = []charts.Point{at("a", 0, 3)}
+	return updates, finals
+}
+
+func TestRenderPair(t *testing.T) {
+	updates, finals := pair()
+	opts := Options{Fields: charts.Fields{Value: "sum"}, Units: "units", Width: 400, Height: 600}
+	data, sum, err := RenderPair(updates, finals, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Partial: a's minute 0 (the records begin in it) in both charts, and
+	// minute 1 of a and b, still open, in the updates.
+	if sum.Windows != 3 || sum.FinalWindows != 1 || sum.Keys != 2 || sum.Partial != 4 {
+		t.Errorf("summary %+v, want 3 windows updated, 1 final, 2 keys, 4 partial", sum)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 400 || b.Dy() != 600 {
+		t.Errorf("%dx%d pixels, want 400x600", b.Dx(), b.Dy())
+	}
+	if _, _, err := RenderPair(updates, nil, opts); err != nil {
+		t.Errorf("no final result yet: %v", err)
+	}
+	if _, _, err := RenderPair(updates, finals, Options{Fields: opts.Fields, Keys: []string{"z"}, Width: 200, Height: 200}); !errors.Is(err, ErrNoKeyWindows) {
+		t.Errorf("unknown keys: %v, want ErrNoKeyWindows", err)
+	}
+
+	models, err := Models(opts, charts.WindowSeries{Points: updates}, charts.WindowSeries{Points: finals, Final: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range models {
+		if m.YLabel != "units (sum per window)" || len(m.Keys) != 2 || m.Keys[0] != "a" || m.Colors[1] != models[0].Colors[1] {
+			t.Errorf("model %q: y %q, keys %v, colours %v", m.Title, m.YLabel, m.Keys, m.Colors)
+		}
+	}
+}
+
+func TestRenderGuessesFinals(t *testing.T) {
+	updates, _ := pair()
+	_, sum, err := Render(updates, Options{Fields: charts.Fields{Value: "sum"}, Width: 300, Height: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Partial != 3 {
+		t.Errorf("updates: %d partial windows, want 3 (a's minute 0; minute 1, still open, of a and b)", sum.Partial)
+	}
+	// One record per window: final results, of which none is still open.
+	_, sum, err = Render(charts.Latest(updates), Options{Fields: charts.Fields{Value: "sum"}, Width: 300, Height: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Partial != 1 {
+		t.Errorf("one record per window: %d partial windows, want 1 (a's minute 0)", sum.Partial)
+	}
+	m, err := Models(Options{Fields: charts.Fields{Value: "count"}}, charts.WindowSeries{Points: updates})
+	if err != nil || m[0].YLabel != "records (count per window)" || m[0].Title != "count per window" {
+		t.Errorf("count: %v, %+v", err, m)
+	}
+}
+
 func TestScanTopic(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -1,7 +1,9 @@
 // Package charts draws the course's charts with gonum.org/v1/plot: the
 // charts of models (a regression's predictions against the truth, a line
 // fitted to one feature, a confusion matrix, ROC curves, a stream model's
-// accuracy over time) and the chart of a stream's windowed aggregates.
+// accuracy over time) and the chart of a stream's windowed aggregates (an
+// aggregation's updates and its final results drawn alike: the same keys
+// in the same colours, partial windows marked).
 //
 // Each chart function builds a *plot.Plot, which the caller can restyle
 // before rendering it with WritePNG or WriteSVG (any size, in gonum lengths;

@@ -4,7 +4,8 @@ package charts
 // from the records a windowed aggregation writes (lab 3's Go aggregators,
 // or a ksqlDB table's topic). ParsePoint and ReadJSONLines turn JSON records
 // into Points, Latest keeps each window's last update, and WindowChart
-// draws them.
+// draws them (WindowModels and WindowModel.Plot, in windowmodel.go, when
+// an aggregation's updates and final results are drawn together).
 
 import (
 	"bufio"
@@ -14,14 +15,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 )
 
 // Point is one windowed aggregate: the value of a key in the window that
@@ -30,6 +28,9 @@ type Point struct {
 	Key   string
 	Start time.Time
 	Value float64
+	// End is the window's end when the record gives it (zero when not): it
+	// only helps to tell which windows the records may cover in part.
+	End time.Time
 }
 
 // Fields name where a record keeps a Point's parts. Names match JSON fields
@@ -44,6 +45,12 @@ type Fields struct {
 	Start string
 	// Value is the numeric field to draw. Default "sum".
 	Value string
+	// End is the field holding the window end, if records have one: the
+	// same forms as Start. Default: Start with its "start" made "end"
+	// (window_end, session_end, WINDOWEND), else "window_end". A record
+	// without it, or with one that is not a time after the start, is drawn
+	// all the same.
+	End string
 }
 
 // Default field names.
@@ -62,6 +69,12 @@ func (f Fields) withDefaults() Fields {
 	}
 	if f.Value == "" {
 		f.Value = DefaultValueField
+	}
+	if f.End == "" {
+		f.End = "window_end"
+		if n := len(f.Start); n >= 5 && strings.EqualFold(f.Start[n-5:], "start") {
+			f.End = f.Start[:n-5] + "end"
+		}
 	}
 	return f
 }
@@ -117,6 +130,12 @@ func ParsePoint(value, recordKey []byte, f Fields) (p Point, ok bool, err error)
 	}
 	if p.Start, err = parseTime(raw); err != nil {
 		return Point{}, false, fmt.Errorf("field %s: %w", f.Start, err)
+	}
+
+	if raw, ok := field(obj, f.End); ok {
+		if end, err := parseTime(raw); err == nil && end.After(p.Start) {
+			p.End = end
+		}
 	}
 
 	raw, ok = field(obj, f.Value)
@@ -186,7 +205,8 @@ func Latest(points []Point) []Point {
 type ChartOptions struct {
 	// Title is the chart's title; "windowed aggregates" when empty.
 	Title string
-	// YLabel names the value; "value" when empty.
+	// YLabel names the value and its units (see ValueLabel); "value" when
+	// empty.
 	YLabel string
 	// TimeFormat formats the window starts on the x axis; "15:04" (UTC)
 	// when empty.
@@ -197,6 +217,9 @@ type ChartOptions struct {
 	// negative): a chart of 80 lines shows nothing. The keys with the
 	// largest total over their windows are kept, and the title says so.
 	MaxKeys int
+	// Final says the points are final results, so that no window is still
+	// open (see WindowSeries).
+	Final bool
 }
 
 // DefaultMaxKeys is how many keys a chart shows unless told otherwise.
@@ -204,93 +227,13 @@ const DefaultMaxKeys = 8
 
 // WindowChart draws the latest value of each window (see Latest) over time:
 // one line with points per key, x the window start (UTC), y the value.
+// Windows the records may cover in part are marked (see WindowModel.Plot).
 func WindowChart(points []Point, opts ChartOptions) (*plot.Plot, error) {
-	latest := Latest(points)
-	if len(opts.Keys) > 0 {
-		latest = slices.DeleteFunc(latest, func(p Point) bool { return !slices.Contains(opts.Keys, p.Key) })
+	models, err := WindowModels(opts, WindowSeries{Points: points, Final: opts.Final})
+	if err != nil {
+		return nil, err
 	}
-	if len(latest) == 0 {
-		return nil, ErrNoPoints
-	}
-	title := orDefault(opts.Title, "windowed aggregates")
-	if kept, all := topKeys(latest, opts.MaxKeys); len(kept) < all {
-		latest = slices.DeleteFunc(latest, func(p Point) bool { return !kept[p.Key] })
-		title += fmt.Sprintf(" (the %d of %d keys with the largest totals)", len(kept), all)
-	}
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "window start (UTC)"
-	p.Y.Label.Text = orDefault(opts.YLabel, "value")
-	p.X.Tick.Marker = timeTicks{format: orDefault(opts.TimeFormat, "15:04")}
-	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
-
-	var keys []string
-	byKey := map[string]plotter.XYs{}
-	for _, pt := range latest {
-		if _, ok := byKey[pt.Key]; !ok {
-			keys = append(keys, pt.Key)
-		}
-		byKey[pt.Key] = append(byKey[pt.Key], plotter.XY{X: float64(pt.Start.UnixMilli()) / 1000, Y: pt.Value})
-	}
-	slices.Sort(keys)
-	for i, k := range keys {
-		line, points, err := plotter.NewLinePoints(byKey[k])
-		if err != nil {
-			return nil, fmt.Errorf("plot: key %s: %w", k, err)
-		}
-		line.Color = plotutil.Color(i)
-		points.Color = plotutil.Color(i)
-		points.Shape = plotutil.Shape(i)
-		p.Add(line, points)
-		name := k
-		if name == "" {
-			name = "(no key)"
-		}
-		p.Legend.Add(name, line, points)
-	}
-	if len(byKey[keys[0]]) == 1 && len(keys) == 1 {
-		// One point: give the axis some width around it.
-		x := byKey[keys[0]][0].X
-		p.X.Min, p.X.Max = x-60, x+60
-	}
-	// Room above the lines for the legend, a line of it per key.
-	lo, hi := p.Y.Min, p.Y.Max
-	if hi == lo {
-		hi = lo + 1
-	}
-	p.Y.Max = hi + (hi-lo)*math.Min(0.06*float64(len(keys))+0.04, 0.6)
-	return p, nil
-}
-
-// topKeys picks the limit keys whose values add up to the most (ties: by
-// name), and says how many keys there are.
-func topKeys(points []Point, limit int) (map[string]bool, int) {
-	if limit == 0 {
-		limit = DefaultMaxKeys
-	}
-	total := map[string]float64{}
-	for _, p := range points {
-		total[p.Key] += p.Value
-	}
-	keys := make([]string, 0, len(total))
-	for k := range total {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if total[keys[i]] != total[keys[j]] {
-			return total[keys[i]] > total[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	if limit > 0 && len(keys) > limit {
-		keys = keys[:limit]
-	}
-	kept := map[string]bool{}
-	for _, k := range keys {
-		kept[k] = true
-	}
-	return kept, len(total)
+	return models[0].Plot()
 }
 
 // timeTicks puts the x axis's ticks on round times (every 10 seconds, 5

@@ -62,6 +62,30 @@ func TestParsePoint(t *testing.T) {
 	}
 }
 
+func TestParsePointEnd(t *testing.T) {
+	for _, c := range []struct {
+		name, value string
+		f           Fields
+		want        time.Time
+	}{
+		{"window_end", `{"key":"k","window_start":1772445600000,"window_end":1772445660000,"sum":1}`, Fields{}, t0.Add(time.Minute)},
+		{"ksqlDB's WINDOW_END", `{"WINDOW_START":1772445600000,"WINDOW_END":1772445660000,"UNITS":1}`, Fields{Start: "WINDOW_START", Value: "units"}, t0.Add(time.Minute)},
+		{"session_end after session_start", `{"session_start":1772445600000,"session_end":"2026-03-02T10:02:00Z","views":3}`, Fields{Start: "session_start", Value: "views"}, t0.Add(2 * time.Minute)},
+		{"named", `{"window_start":1772445600000,"until":1772445720000,"sum":1}`, Fields{End: "until"}, t0.Add(2 * time.Minute)},
+		{"none", `{"window_start":1772445600000,"sum":1}`, Fields{}, time.Time{}},
+		{"not a time", `{"window_start":1772445600000,"window_end":"soon","sum":1}`, Fields{}, time.Time{}},
+		{"not after the start", `{"window_start":1772445600000,"window_end":1772445600000,"sum":1}`, Fields{}, time.Time{}},
+	} {
+		p, ok, err := ParsePoint([]byte(c.value), []byte("k"), c.f)
+		if err != nil || !ok {
+			t.Fatalf("%s: ParsePoint(%s): %v, %v", c.name, c.value, ok, err)
+		}
+		if !p.End.Equal(c.want) {
+			t.Errorf("%s: end %v, want %v", c.name, p.End, c.want)
+		}
+	}
+}
+
 func TestReadJSONLinesAndLatest(t *testing.T) {
 	in := `{"key":"b","window_start":1772445600000,"sum":1}
 
@@ -77,7 +101,7 @@ func TestReadJSONLinesAndLatest(t *testing.T) {
 		t.Fatalf("read %d points, want 4", len(pts))
 	}
 	got := Latest(pts)
-	want := []Point{{"a", t0, 3}, {"a", t0.Add(time.Minute), 4}, {"b", t0, 1}}
+	want := []Point{{Key: "a", Start: t0, Value: 3}, {Key: "a", Start: t0.Add(time.Minute), Value: 4}, {Key: "b", Start: t0, Value: 1}}
 	if len(got) != len(want) {
 		t.Fatalf("Latest = %v, want %v", got, want)
 	}
@@ -145,7 +169,7 @@ func TestWindowChartKeys(t *testing.T) {
 	if want := "units (the 8 of 20 keys with the largest totals)"; p.Title.Text != want {
 		t.Errorf("title %q, want %q", p.Title.Text, want)
 	}
-	if kept, _ := topKeys(Latest(pts), 3); !kept["State_19"] || !kept["State_17"] || kept["State_16"] {
+	if kept, _ := topKeys(windows(pts, false), 3); !kept["State_19"] || !kept["State_17"] || kept["State_16"] {
 		t.Errorf("the top 3 keys are %v; want State_17 to State_19", kept)
 	}
 	if p, _ := WindowChart(pts, ChartOptions{Title: "units", MaxKeys: -1}); p.Title.Text != "units" {
