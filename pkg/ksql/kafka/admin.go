@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/engine"
@@ -63,4 +64,63 @@ func (a *topicAdmin) DescribeTopic(ctx context.Context, name string) (engine.Top
 		replicas = max(len(d.Partitions[0].Replicas), 1)
 	}
 	return engine.TopicInfo{Name: name, Partitions: len(d.Partitions), Replicas: replicas}, true, nil
+}
+
+var _ engine.TopicReader = (*topicAdmin)(nil)
+
+// errReadToEnd stops ReadTopic's consumer once every partition is read up
+// to the end it had when the read began.
+var errReadToEnd = errors.New("read to the end")
+
+// readIdle bounds ReadTopic's wait for a record that does not come (an
+// end offset past a transaction marker, records deleted meanwhile).
+const readIdle = 5 * time.Second
+
+// ReadTopic implements engine.TopicReader, for pull queries on streams: the
+// records the topic holds when it is called, each partition in offset
+// order (partitions interleaved as they arrive).
+func (a *topicAdmin) ReadTopic(ctx context.Context, topic string) ([]engine.Record, error) {
+	ends, err := a.kc.EndOffsets(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	starts, err := a.kc.StartOffsets(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	left := map[int32]int64{}
+	var parts []int32
+	for p, end := range ends {
+		if end > starts[p] {
+			left[p] = end
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	var out []engine.Record
+	_, err = a.kc.Consume(ctx, topic, kafkautil.ConsumeOptions{From: kafkautil.FromBeginning, Partitions: parts, Timeout: readIdle},
+		func(m kafkautil.ConsumerRecord) error {
+			end, ok := left[m.Partition]
+			if !ok || m.Offset >= end {
+				return nil
+			}
+			rec := engine.Record{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value, Timestamp: m.Timestamp.UnixMilli()}
+			for _, h := range m.Headers {
+				rec.Headers = append(rec.Headers, engine.Header{Key: string(h.Key), Value: h.Value})
+			}
+			out = append(out, rec)
+			if m.Offset+1 >= end {
+				delete(left, m.Partition)
+				if len(left) == 0 {
+					return errReadToEnd
+				}
+			}
+			return nil
+		})
+	if err != nil && !errors.Is(err, errReadToEnd) {
+		return nil, fmt.Errorf("reading topic %s: %w", topic, err)
+	}
+	return out, nil
 }

@@ -185,3 +185,16 @@ func TestQueryEndpointTableTombstones(t *testing.T) {
 		t.Errorf("LIMIT 0: %s", got)
 	}
 }
+
+// TestStreamPullOverKafka checks a pull query on a stream over Kafka: it
+// reads the records the topic holds and ends with "Query Completed".
+func TestStreamPullOverKafka(t *testing.T) {
+	s := start(t, "")
+	s.exec(t, `CREATE STREAM clicks (user VARCHAR KEY, page VARCHAR) WITH (kafka_topic='clicks', value_format='JSON', partitions=1);`)
+	s.produce(t, "clicks", "ann", `{"PAGE":"a"}`, "bob", `{"PAGE":"b"}`, "ann", `{"PAGE":"c"}`)
+	got := all(oldQuery(t, s.srv, "SELECT user, page FROM clicks WHERE page <> 'b';"))
+	want := []string{`{"row":{"columns":["ann","a"]}}`, `{"row":{"columns":["ann","c"]}}`, `{"finalMessage":"Query Completed"}`}
+	if len(got) != 4 || strings.Join(got[1:], "\n") != strings.Join(want, "\n") {
+		t.Errorf("stream pull over Kafka:\n got %s\nwant header and %s", got, want)
+	}
+}
