@@ -47,11 +47,16 @@ type WindowsOptions struct {
 	Topic   string
 	Output  string
 	Fields  charts.Fields
+	Units   string
 	Title   string
 	Keys    []string
 	MaxKeys int
 	Width   int
 	Height  int
+	// FinalsInput and FinalsTopic name the same aggregation's final
+	// results, drawn below its updates.
+	FinalsInput string
+	FinalsTopic string
 }
 
 // NewCmdWindows returns `plot windows`; runF, when not nil, runs instead of
@@ -103,6 +108,9 @@ totals; --keys picks them by name.`,
 	fl.StringVar(&opts.Fields.Key, "key", charts.DefaultKeyField, "field holding the key (else the record's key)")
 	fl.StringVar(&opts.Fields.Start, "start", charts.DefaultStartField, "field holding the window start")
 	fl.StringVar(&opts.Fields.Value, "value", charts.DefaultValueField, "field holding the value to draw")
+	fl.StringVar(&opts.Units, "units", "", "the value's units, to name the y axis (e.g. units, orders)")
+	fl.StringVar(&opts.FinalsTopic, "finals-topic", "", "topic of the same aggregation's final results, drawn below with the same keys and colours")
+	fl.StringVar(&opts.FinalsInput, "finals-input", "", "file of the final results' JSON records (- for standard input), drawn below")
 	fl.StringVar(&opts.Title, "title", "", "the chart's title (default: VALUE per window)")
 	fl.StringSliceVar(&opts.Keys, "keys", nil, "draw only these keys (comma-separated)")
 	fl.IntVar(&opts.MaxKeys, "max-keys", charts.DefaultMaxKeys, "draw at most this many keys, those with the largest totals (0: all)")
@@ -119,6 +127,10 @@ func (opts *WindowsOptions) check() error {
 		return errors.New("name the records to draw: --input FILE (one JSON record per line) or --topic TOPIC")
 	case opts.Input != "" && opts.Topic != "":
 		return errors.New("--input and --topic both name the records to draw: keep one")
+	case opts.FinalsInput != "" && opts.FinalsTopic != "":
+		return errors.New("--finals-input and --finals-topic both name the final results: keep one")
+	case opts.Input == "-" && opts.FinalsInput == "-":
+		return errors.New("--input - and --finals-input - both read standard input: give one of them a file")
 	case opts.Output == "":
 		return errors.New("name the chart to write with --output CHART.png")
 	case !strings.EqualFold(filepath.Ext(opts.Output), ".png"):
@@ -132,13 +144,23 @@ func (opts *WindowsOptions) check() error {
 }
 
 func windowsRun(opts *WindowsOptions) error {
+	if opts.Topic == "" && opts.FinalsTopic == "" {
+		return drawWindows(opts, "")
+	}
+	// One connection for both topics.
+	return opts.Kafka.With(opts.Ctx, &opts.Env, func(bootstrap string) error { return drawWindows(opts, bootstrap) })
+}
+
+// drawWindows reads the records (from the cluster at bootstrap, for
+// topics) and writes the chart.
+func drawWindows(opts *WindowsOptions, bootstrap string) error {
 	var points []charts.Point
 	var source string
 	var err error
 	if opts.Input != "" {
-		points, source, err = pointsFromFile(opts)
+		points, source, err = pointsFromFile(opts, opts.Input)
 	} else {
-		points, source, err = pointsFromTopic(opts)
+		points, source, err = pointsFromTopic(opts, bootstrap, opts.Topic)
 	}
 	if err != nil {
 		return err
@@ -146,10 +168,28 @@ func windowsRun(opts *WindowsOptions) error {
 	if len(points) == 0 {
 		return fmt.Errorf("%s holds no windowed record to draw", source)
 	}
+	var finals []charts.Point
+	var finalsSource string
+	switch {
+	case opts.FinalsInput != "":
+		finals, finalsSource, err = pointsFromFile(opts, opts.FinalsInput)
+	case opts.FinalsTopic != "":
+		finals, finalsSource, err = pointsFromTopic(opts, bootstrap, opts.FinalsTopic)
+	}
+	if err != nil {
+		return err
+	}
 
-	png, sum, err := windowchart.Render(points, windowchart.Options{
-		Fields: opts.Fields, Title: opts.Title, Keys: opts.Keys, MaxKeys: opts.MaxKeys, Width: opts.Width, Height: opts.Height,
-	})
+	chartOpts := windowchart.Options{
+		Fields: opts.Fields, Units: opts.Units, Title: opts.Title, Keys: opts.Keys, MaxKeys: opts.MaxKeys, Width: opts.Width, Height: opts.Height,
+	}
+	var png []byte
+	var sum windowchart.Summary
+	if finalsSource == "" {
+		png, sum, err = windowchart.Render(points, chartOpts)
+	} else {
+		png, sum, err = windowchart.RenderPair(points, finals, chartOpts)
+	}
 	if errors.Is(err, windowchart.ErrNoKeyWindows) {
 		return fmt.Errorf("%s holds no window of the keys %s", source, strings.Join(opts.Keys, ", "))
 	}
@@ -165,20 +205,28 @@ func windowsRun(opts *WindowsOptions) error {
 	}
 	fmt.Fprintf(opts.IO.Out, "wrote %s: %s of %s, %s (from %s of %s)%s\n", opts.Output, text.Pluralize(sum.Windows, "window"), text.Pluralize(sum.Keys, "key"),
 		opts.Fields.Value, text.Pluralize(len(points), "record"), source, drawn)
+	if finalsSource != "" {
+		fmt.Fprintf(opts.IO.Out, "  below, the final results: %s (from %s of %s)\n", text.Pluralize(sum.FinalWindows, "window"), text.Pluralize(len(finals), "record"), finalsSource)
+	}
 	return nil
 }
 
-// pointsFromFile reads --input: a file, or standard input for "-".
-func pointsFromFile(opts *WindowsOptions) ([]charts.Point, string, error) {
+// pointsFromFile reads --input (or --finals-input, name): a file, or
+// standard input for "-".
+func pointsFromFile(opts *WindowsOptions, name string) ([]charts.Point, string, error) {
 	var r io.Reader
-	source := opts.Input
-	if opts.Input == "-" {
+	source := name
+	if name == "-" {
 		r, source = opts.IO.In, "standard input"
 	} else {
-		f, err := os.Open(opts.ResolvePath(opts.Input))
+		f, err := os.Open(opts.ResolvePath(name))
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return nil, "", fmt.Errorf("--input %s: no such file", opts.Input)
+				flag := "--input"
+				if name != opts.Input {
+					flag = "--finals-input"
+				}
+				return nil, "", fmt.Errorf("%s %s: no such file", flag, name)
 			}
 			return nil, "", err
 		}
@@ -192,20 +240,16 @@ func pointsFromFile(opts *WindowsOptions) ([]charts.Point, string, error) {
 	return points, source, nil
 }
 
-// pointsFromTopic reads everything --topic holds now. Records that are not
-// windowed aggregates are skipped and counted; when nothing can be read,
-// the first one's problem is the error.
-func pointsFromTopic(opts *WindowsOptions) ([]charts.Point, string, error) {
-	source := "topic " + opts.Topic
-	var tp windowchart.TopicPoints
-	err := opts.Kafka.With(opts.Ctx, &opts.Env, func(bootstrap string) error {
-		var err error
-		tp, err = windowchart.ScanTopic(opts.Ctx, bootstrap, opts.Topic, opts.Fields)
-		return err
-	})
+// pointsFromTopic reads everything topic (--topic or --finals-topic) holds
+// now at bootstrap. Records that are not windowed aggregates are skipped
+// and counted; when nothing can be read, the first one's problem is the
+// error.
+func pointsFromTopic(opts *WindowsOptions, bootstrap, topic string) ([]charts.Point, string, error) {
+	source := "topic " + topic
+	tp, err := windowchart.ScanTopic(opts.Ctx, bootstrap, topic, opts.Fields)
 	switch {
 	case errors.Is(err, stream.ErrUnknownTopic):
-		return nil, "", fmt.Errorf("topic %s does not exist: see the topics with `mlops-lab topic list`", opts.Topic)
+		return nil, "", fmt.Errorf("topic %s does not exist: see the topics with `mlops-lab topic list`", topic)
 	case err != nil:
 		return nil, "", err
 	case len(tp.Points) == 0 && tp.Skipped > 0:

@@ -81,6 +81,19 @@ func TestWindowsFlags(t *testing.T) {
 		opts.MaxKeys != 0 || opts.Width != 100 || opts.Height != 10000 || opts.Title != "T" || opts.Env.Bootstrap != "h:1" {
 		t.Errorf("flags: %+v", opts)
 	}
+	if opts.Units != "" || opts.FinalsInput != "" || opts.FinalsTopic != "" {
+		t.Errorf("units and finals by default: %+v", opts)
+	}
+	opts, err = parseWindows(t, "--topic", "u", "--finals-topic", "f", "--units", "orders", "-o", "x.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Units != "orders" || opts.FinalsTopic != "f" || opts.FinalsInput != "" {
+		t.Errorf("--units, --finals-topic: %+v", opts)
+	}
+	if opts, err = parseWindows(t, "--input", "-", "--finals-input", "f.json", "-o", "x.png"); err != nil || opts.FinalsInput != "f.json" {
+		t.Errorf("--finals-input: %v, %+v", err, opts)
+	}
 }
 
 func TestWindowsFlagErrors(t *testing.T) {
@@ -97,6 +110,8 @@ func TestWindowsFlagErrors(t *testing.T) {
 		{[]string{"--topic", "t", "--output", "x.png", "--max-keys", "-2"}, "--max-keys -2: give 0 (every key) or more"},
 		{[]string{"extra", "--topic", "t", "--output", "x.png"}, "plot windows takes no arguments"},
 		{[]string{"--topic", "t", "--output", "x.png", "--width", "wide"}, `invalid argument "wide" for "--width"`},
+		{[]string{"--topic", "t", "--finals-topic", "f", "--finals-input", "f.json", "--output", "x.png"}, "--finals-input and --finals-topic both name the final results"},
+		{[]string{"--input", "-", "--finals-input", "-", "--output", "x.png"}, "--input - and --finals-input - both read standard input"},
 	} {
 		opts, err := parseWindows(t, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -168,6 +183,43 @@ func TestPlotWindowsFromFile(t *testing.T) {
 		t.Fatalf("output %q; want %q", out, want)
 	}
 	checkPNG(t, filepath.Join(dir, "one.png"), 900, 500)
+}
+
+func TestPlotWindowsWithFinals(t *testing.T) {
+	dir := t.TempDir()
+	finals := `{"key":"State_1","window_start":1772445600000,"window_end":1772445660000,"count":2,"sum":5}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "updates.json"), []byte(plotResults), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "finals.json"), []byte(finals), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runPlot(t, dir, "", "windows", "--input", "updates.json", "--finals-input", "finals.json", "--units", "units", "--output", "both.png", "--height", "700")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "wrote both.png: 3 windows of 2 keys, sum (from 4 records of updates.json)\n  below, the final results: 1 window (from 1 record of finals.json)\n"
+	if out != want {
+		t.Fatalf("output %q; want %q", out, want)
+	}
+	checkPNG(t, filepath.Join(dir, "both.png"), 900, 700)
+
+	// The final results from standard input; none yet is no error.
+	out, _, err = runPlot(t, dir, "\n", "windows", "--input", "updates.json", "--finals-input", "-", "--output", "none.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "below, the final results: 0 windows (from 0 records of standard input)") {
+		t.Fatalf("output %q; want it to say there is no final result", out)
+	}
+	checkPNG(t, filepath.Join(dir, "none.png"), 900, 500)
+
+	if _, _, err := runPlot(t, dir, "", "windows", "--input", "updates.json", "--finals-input", "nope.json", "--output", "x.png"); err == nil || err.Error() != "--finals-input nope.json: no such file" {
+		t.Fatalf("a missing finals file: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.png")); err == nil {
+		t.Error("a failed plot wrote x.png")
+	}
 }
 
 func TestPlotWindowsErrors(t *testing.T) {
@@ -265,5 +317,18 @@ func TestPlotWindowsFromTopic(t *testing.T) {
 
 	if _, _, err := runPlot(t, dir, "", "windows", "--topic", "nope", "--output", "x.png", "--bootstrap", bs); err == nil || !strings.Contains(err.Error(), "topic nope does not exist") {
 		t.Fatalf("plotting a missing topic: %v; want it to say the topic does not exist", err)
+	}
+
+	// Updates and final results from two topics (here the same one).
+	out, _, err = runPlot(t, dir, "", "windows", "--topic", "UNITS_PER_MINUTE", "--finals-topic", "UNITS_PER_MINUTE", "--value", "units", "--output", "both.png", "--bootstrap", bs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "below, the final results: 3 windows (from 3 records of topic UNITS_PER_MINUTE)"; !strings.Contains(out, want) {
+		t.Fatalf("output %q; want it to say %q", out, want)
+	}
+	checkPNG(t, filepath.Join(dir, "both.png"), 900, 500)
+	if _, _, err := runPlot(t, dir, "", "windows", "--topic", "UNITS_PER_MINUTE", "--finals-topic", "nope", "--value", "units", "--output", "x.png", "--bootstrap", bs); err == nil || !strings.Contains(err.Error(), "topic nope does not exist") {
+		t.Fatalf("plotting a missing finals topic: %v; want it to say the topic does not exist", err)
 	}
 }
