@@ -253,7 +253,7 @@ func (e *Engine) StartQuery(ctx context.Context, sql string, props map[string]st
 		return nil, stmtErr(ErrBadStatement, st.Text(), "%s", err.Error())
 	}
 	if qs.Query.Emit == parser.EmitNone {
-		return e.pullQuery(qs, props)
+		return e.pullQuery(ctx, qs, props)
 	}
 	pn := e.planner()
 	pn.transient = true
@@ -342,7 +342,7 @@ func (e *Engine) topicReader() TopicReader {
 // pullStream answers a pull query on a stream: a scan of the records its
 // topic holds now, through the query's WHERE, projection and LIMIT. It
 // ends with ksqlDB's "Query Completed".
-func (e *Engine) pullStream(qs *parser.QueryStatement, src *Source) (*PushQuery, error) {
+func (e *Engine) pullStream(ctx context.Context, qs *parser.QueryStatement, src *Source) (*PushQuery, error) {
 	text := qs.Text()
 	reader := e.topicReader()
 	if reader == nil {
@@ -363,7 +363,7 @@ func (e *Engine) pullStream(qs *parser.QueryStatement, src *Source) (*PushQuery,
 		q.ColumnNames = append(q.ColumnNames, c.Name)
 		q.ColumnTypes = append(q.ColumnTypes, c.Type.String())
 	}
-	recs, err := reader.ReadTopic(context.Background(), src.Topic)
+	recs, err := reader.ReadTopic(ctx, src.Topic)
 	if err != nil {
 		return nil, stmtErr(ErrServer, text, "Reading the stream's topic %s: %v", src.Topic, err)
 	}
@@ -435,7 +435,7 @@ func checkPullPseudoColumns(q *parser.Query) error {
 
 // pullQuery reads the current state of a materialized table, or scans a
 // stream (pullStream).
-func (e *Engine) pullQuery(qs *parser.QueryStatement, props map[string]string) (*PushQuery, error) {
+func (e *Engine) pullQuery(ctx context.Context, qs *parser.QueryStatement, props map[string]string) (*PushQuery, error) {
 	text := qs.Text()
 	from, ok := qs.Query.From.(*parser.AliasedSource)
 	if !ok {
@@ -455,7 +455,7 @@ func (e *Engine) pullQuery(qs *parser.QueryStatement, props map[string]string) (
 		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
 	}
 	if src.Kind != parser.KindTable {
-		return e.pullStream(qs, src)
+		return e.pullStream(ctx, qs, src)
 	}
 	if err := checkPullSelect(qs.Query, src, pullScansOf(props)); err != nil {
 		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
