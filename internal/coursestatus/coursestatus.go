@@ -155,7 +155,7 @@ func Render(w io.Writer, pos Position, cat *labs.Catalogue) {
 			[2]string{fmt.Sprintf("mlops-lab grade %s --exercise %s", l.ID, pos.Next.ID), "grade that exercise (--watch regrades on save)"},
 			[2]string{fmt.Sprintf("mlops-lab hint %s %d", l.ID, pos.NextNumber), "a hint, one at a time"})
 	}
-	cmds = append(cmds, [2]string{"mlops-lab start " + l.ID + " --instructions", "the lab's instructions"},
+	cmds = append(cmds, [2]string{"mlops-lab instructions " + l.ID, "the lab's instructions"},
 		[2]string{"mlops-lab list", "every lab and your scores"})
 	width := 0
 	for _, c := range cmds {

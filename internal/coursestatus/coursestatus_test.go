@@ -88,7 +88,7 @@ func TestLocate(t *testing.T) {
 			}
 			var out strings.Builder
 			Render(&out, pos, cat)
-			for _, s := range []string{"you are on " + c.want.lab, "--exercise " + c.want.next, "mlops-lab hint " + c.want.lab} {
+			for _, s := range []string{"you are on " + c.want.lab, "--exercise " + c.want.next, "mlops-lab hint " + c.want.lab, "mlops-lab instructions " + c.want.lab + " "} {
 				if !strings.Contains(out.String(), s) {
 					t.Errorf("output lacks %q:\n%s", s, out.String())
 				}

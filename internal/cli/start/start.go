@@ -1,6 +1,6 @@
 // Package start is the `mlops-lab start` command: a lab's environment
-// (Kafka, ksqlDB, data generators), its connection details and
-// instructions, until Ctrl+C.
+// (Kafka, ksqlDB, data generators), its connection details and a short
+// summary of the lab (or its whole instructions), until Ctrl+C.
 package start
 
 import (
@@ -15,9 +15,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
+	"github.com/mlops-lab/mlops-lab/internal/cli/instructions"
 	"github.com/mlops-lab/mlops-lab/internal/env"
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
+	"github.com/mlops-lab/mlops-lab/internal/progress"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
 	"github.com/mlops-lab/mlops-lab/pkg/labcontract"
 )
@@ -48,11 +50,13 @@ func NewCmdStart(f *cmdutil.Factory, runF func(*StartOptions) error) *cobra.Comm
 	opts := &StartOptions{IO: f.IOStreams, Workspace: f.Workspace, ResolvePath: f.ResolvePath}
 	cmd := &cobra.Command{
 		Use:   "start LAB",
-		Short: "Start a lab's environment (Kafka, ksqlDB, data generators) and show its instructions",
+		Short: "Start a lab's environment (Kafka, ksqlDB, data generators) and show its exercises",
 		Long: `Start brings up the lab's environment, creates its topics, starts its data
-generators, prints the connection details and the lab's instructions, and
-keeps running until Ctrl+C. While it runs, grade, topic and ksql in this
-workspace use it.
+generators, prints the connection details, the lab's exercises with your
+progress and the command to run next, and keeps running until Ctrl+C. While
+it runs, grade, topic and ksql in this workspace use it. --instructions
+prints the lab's README instead of the exercises; ` + "`mlops-lab instructions LAB`" + `
+prints it without starting anything.
 
 It prints "kafka: HOST:PORT" once the broker accepts connections, and
 "ksql: URL" once the ksqlDB endpoint answers (labs that use ksqlDB), and records
@@ -60,7 +64,8 @@ the environment in .mlops-lab/env.json.`,
 		Example: `  mlops-lab start lab1
   mlops-lab start lab1 --runtime docker
   mlops-lab start lab1 --bootstrap localhost:9092
-  mlops-lab start lab1 --data-dir .mlops-lab/data   # keep topics across restarts`,
+  mlops-lab start lab1 --data-dir .mlops-lab/data   # keep topics across restarts
+  mlops-lab start lab1 --instructions               # the lab's README instead of its exercises`,
 		Args:              cmdutil.ExactArgs(1, "name the lab to start, e.g. `mlops-lab start lab1` (see `mlops-lab list`)"),
 		ValidArgsFunction: cmdutil.CompleteLabs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -76,7 +81,10 @@ the environment in .mlops-lab/env.json.`,
 	fl.StringVar(&opts.KafkaListen, "kafka-listen", "", "embedded broker's listen address (default 127.0.0.1:9092, or a free port when 9092 is taken)")
 	fl.StringVar(&opts.Env.DataDir, "data-dir", "", "embedded runtime: keep topics, offsets and groups in this folder across restarts")
 	fl.BoolVar(&opts.NoDatagen, "no-datagen", false, "do not start the lab's data generators")
-	fl.BoolVar(&opts.Instructions, "instructions", true, "print the lab's instructions")
+	// Off by default: a README of hundreds of lines scrolls the connection
+	// details away. --instructions=false, which used to turn it off, still
+	// parses.
+	fl.BoolVar(&opts.Instructions, "instructions", false, "print the lab's whole instructions (its README) instead of a summary of its exercises")
 	opts.Env.Register(cmd)
 	return cmd
 }
@@ -170,7 +178,13 @@ func startRun(opts *StartOptions) error {
 		}
 	}
 	if opts.Instructions {
-		printInstructions(opts.IO, cat, lab, ws.LabDir(lab.Folder))
+		instructions.Print(opts.IO, cat, lab, ws.LabDir(lab.Folder))
+	} else {
+		prog, err := progress.Load(ws)
+		if err != nil {
+			fmt.Fprintf(errOut, "warning: %v\n", err)
+		}
+		printSummary(out, lab, prog)
 	}
 	fmt.Fprintf(errOut, "\n%s is running. Grade with `mlops-lab grade %s`; press Ctrl+C to stop.\n", lab.ID, lab.ID)
 

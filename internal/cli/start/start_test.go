@@ -3,15 +3,16 @@ package start
 import (
 	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/env"
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
+	"github.com/mlops-lab/mlops-lab/internal/progress"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
 )
 
@@ -24,11 +25,13 @@ func TestNewCmdStart(t *testing.T) {
 		wantErr string
 	}{
 		{[]string{"lab1"}, func(o *StartOptions) bool {
-			return o.Lab == "lab1" && o.Instructions && !o.NoDatagen && o.KafkaListen == "" && o.Env.Runtime == env.Embedded && o.Env.DataDir == "" && o.Ctx != nil
+			return o.Lab == "lab1" && !o.Instructions && !o.NoDatagen && o.KafkaListen == "" && o.Env.Runtime == env.Embedded && o.Env.DataDir == "" && o.Ctx != nil
 		}, ""},
 		{[]string{"lab4", "--no-datagen", "--instructions=false", "--kafka-listen", "127.0.0.1:0", "--data-dir", "d"}, func(o *StartOptions) bool {
 			return o.Lab == "lab4" && !o.Instructions && o.NoDatagen && o.KafkaListen == "127.0.0.1:0" && o.Env.DataDir == "d"
 		}, ""},
+		{[]string{"lab1", "--instructions"}, func(o *StartOptions) bool { return o.Instructions }, ""},
+		{[]string{"lab1", "--instructions=true"}, func(o *StartOptions) bool { return o.Instructions }, ""},
 		{[]string{"lab1", "--runtime", "docker", "--kafka-image", "k", "--ksql-image", "q"}, func(o *StartOptions) bool {
 			return o.Env.Runtime == env.Docker && o.Env.KafkaImage == "k" && o.Env.KsqlImage == "q"
 		}, ""},
@@ -62,43 +65,6 @@ func TestNewCmdStart(t *testing.T) {
 	}
 }
 
-func TestPrintInstructions(t *testing.T) {
-	cat, err := labs.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	lab, _ := cat.Find("lab1")
-	dir := t.TempDir()
-	markdown := "# Lab\n\nSome **bold** text.\n"
-	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte(markdown), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// Not a terminal: the Markdown itself.
-	ios, _, out, _ := iostreams.Test()
-	printInstructions(ios, cat, lab, dir)
-	if want := "\ninstructions: " + dir + "/README.md\n\n" + markdown; out.String() != want {
-		t.Errorf("to a pipe: got %q, want %q", out.String(), want)
-	}
-	// A terminal: rendered by glamour, which indents the text (its styles
-	// depend on the terminal found, so only the layout is checked).
-	ios, _, out, _ = iostreams.Test()
-	ios.SetStdoutTTY(true)
-	printInstructions(ios, cat, lab, dir)
-	if !strings.Contains(out.String(), "\n  Some ") {
-		t.Errorf("to a terminal: want rendered text, got %q", out.String())
-	}
-	// No README in the folder: the one the binary carries.
-	ios, _, out, errOut := iostreams.Test()
-	printInstructions(ios, cat, lab, filepath.Join(dir, "gone"))
-	original, err := cat.README(lab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasSuffix(out.String(), string(original)) || errOut.Len() != 0 {
-		t.Errorf("without a README: got %d bytes, stderr %q", out.Len(), errOut.String())
-	}
-}
-
 func TestStartRunRefusesBeforeStartingAnything(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
 	noWorkspace := errors.New("not in a course workspace: run `mlops-lab init DIR`")
@@ -110,5 +76,73 @@ func TestStartRunRefusesBeforeStartingAnything(t *testing.T) {
 	opts.Workspace = func() (ws workspace.Workspace, err error) { return ws, noWorkspace }
 	if err := startRun(opts); !errors.Is(err, noWorkspace) {
 		t.Errorf("outside a workspace: got %v", err)
+	}
+}
+
+func TestPrintSummary(t *testing.T) {
+	cat, err := labs.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, _ := cat.Find("lab1")
+	if len(lab.Exercises) < 3 {
+		t.Fatalf("lab1 has %d exercises; the test needs 3", len(lab.Exercises))
+	}
+	var out strings.Builder
+	printSummary(&out, lab, nil)
+	text := out.String()
+	lines := strings.Split(text, "\n")
+	if !strings.Contains(lines[1], lab.ID+": "+lab.Title+" (not graded)") {
+		t.Errorf("heading: %q", lines[1])
+	}
+	for i, e := range lab.Exercises {
+		line := lines[2+i]
+		if !strings.Contains(line, e.ID) || !strings.Contains(line, fmt.Sprintf("%d points", e.Points)) || !strings.Contains(line, "not graded") {
+			t.Errorf("exercise %d: %q", i+1, line)
+		}
+	}
+	first := lab.Exercises[0]
+	for _, want := range []string{"next: exercise 1, " + first.Title, "mlops-lab grade lab1 --exercise " + first.ID, "mlops-lab instructions lab1"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("want %q in\n%s", want, text)
+		}
+	}
+	if n := len(lines); n > len(lab.Exercises)+10 {
+		t.Errorf("a summary of %d lines", n)
+	}
+
+	// The first exercise passed, the second earned part of its points.
+	prog := &progress.File{Labs: map[string]*progress.Lab{}}
+	var rs []progress.Result
+	for i, e := range lab.Exercises {
+		r := progress.Result{Lab: lab.ID, Exercise: e.ID, Status: "fail", MaxScore: float64(e.Points)}
+		switch i {
+		case 0:
+			r.Status, r.Score = "pass", float64(e.Points)
+		case 1:
+			r.Score = 1
+		}
+		rs = append(rs, r)
+	}
+	prog.Record(rs, time.Now())
+	out.Reset()
+	printSummary(&out, lab, prog)
+	text = out.String()
+	lines = strings.Split(text, "\n")
+	second := lab.Exercises[1]
+	if want := fmt.Sprintf("(in progress, %d/%d points)", first.Points+1, lab.MaxScore()); !strings.Contains(lines[1], want) {
+		t.Errorf("heading %q, want %q", lines[1], want)
+	}
+	if !strings.Contains(lines[2], " done ") {
+		t.Errorf("first exercise: %q", lines[2])
+	}
+	if want := fmt.Sprintf("in progress (1/%d)", second.Points); !strings.Contains(lines[3], want) {
+		t.Errorf("second exercise %q, want %q", lines[3], want)
+	}
+	if !strings.Contains(lines[4], "not started") {
+		t.Errorf("third exercise: %q", lines[4])
+	}
+	if !strings.Contains(text, "next: exercise 2, "+second.Title) || !strings.Contains(text, "mlops-lab hint lab1 2") {
+		t.Errorf("next should be exercise 2:\n%s", text)
 	}
 }

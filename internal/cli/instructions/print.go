@@ -1,8 +1,9 @@
-package start
+package instructions
 
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/charmbracelet/glamour"
 
@@ -10,10 +11,15 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 )
 
-// printInstructions shows the lab's README: rendered for a terminal, or as
-// the Markdown itself when the output is a file or a pipe.
-func printInstructions(ios *iostreams.IOStreams, cat *labs.Catalogue, lab *labs.Lab, labDir string) {
-	readme, err := os.ReadFile(labDir + "/README.md")
+// Print shows the lab's README from labDir (the learner's copy; "" when
+// there is no workspace): rendered for a terminal, or as the Markdown itself
+// when the output is a file or a pipe.
+func Print(ios *iostreams.IOStreams, cat *labs.Catalogue, lab *labs.Lab, labDir string) {
+	var readme []byte
+	err := os.ErrNotExist
+	if labDir != "" {
+		readme, err = os.ReadFile(filepath.Join(labDir, "README.md"))
+	}
 	if err != nil {
 		// The learner's copy may be gone; the binary carries the original.
 		if readme, err = cat.README(lab); err != nil {
@@ -21,7 +27,9 @@ func printInstructions(ios *iostreams.IOStreams, cat *labs.Catalogue, lab *labs.
 			return
 		}
 	}
-	fmt.Fprintf(ios.Out, "\ninstructions: %s/README.md\n\n", labDir)
+	if labDir != "" {
+		fmt.Fprintf(ios.Out, "\ninstructions: %s/README.md\n\n", labDir)
+	}
 	if ios.IsStdoutTTY() {
 		r, err := glamour.NewTermRenderer(glamour.WithAutoStyle(), glamour.WithWordWrap(100))
 		if err == nil {
