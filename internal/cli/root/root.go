@@ -15,9 +15,11 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/cli/classroom"
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/cli/datagen"
+	"github.com/mlops-lab/mlops-lab/internal/cli/doctor"
 	"github.com/mlops-lab/mlops-lab/internal/cli/grade"
 	"github.com/mlops-lab/mlops-lab/internal/cli/hint"
 	"github.com/mlops-lab/mlops-lab/internal/cli/initcmd"
+	"github.com/mlops-lab/mlops-lab/internal/cli/instructions"
 	"github.com/mlops-lab/mlops-lab/internal/cli/ksql"
 	"github.com/mlops-lab/mlops-lab/internal/cli/list"
 	"github.com/mlops-lab/mlops-lab/internal/cli/ml"
@@ -39,13 +41,19 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		Long: `mlops-lab runs the course's labs. Start a lab's live environment, edit the
 starter files, and grade your work:
 
-  mlops-lab start lab1     # Kafka (and ksqlDB) with data flowing, plus the instructions
+  mlops-lab start lab1     # Kafka (and ksqlDB) with data flowing, plus the lab's exercises
   mlops-lab grade lab1     # per-exercise results and points
   mlops-lab hint lab1      # a nudge when you are stuck`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       f.Version,
+		// No arguments: where the learner is, inside a workspace.
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return statusRun(f, cmd)
+		},
 	}
+	keepHelpUnchanged(root)
 	root.SetVersionTemplate("mlops-lab {{.Version}}\n")
 	root.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
 	// cobra lists subcommands sorted by name, so the order here is free.
@@ -66,6 +74,8 @@ starter files, and grade your work:
 		topic.NewCmdTopic(f),
 		datagen.NewCmdDatagen(f, nil),
 		ksql.NewCmdKsql(f, nil),
+		doctor.NewCmdDoctor(f, nil),
+		instructions.NewCmdInstructions(f, nil),
 	)
 	return root
 }
