@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
+	"github.com/mlops-lab/mlops-lab/internal/coursestatus"
 	"github.com/mlops-lab/mlops-lab/internal/env"
 	"github.com/mlops-lab/mlops-lab/internal/grader"
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
@@ -48,7 +49,10 @@ func listRun(opts *ListOptions) error {
 	}
 	var prog *progress.File
 	var running *env.Record
-	if ws, err := opts.Workspace(); err == nil {
+	ws, wsErr := opts.Workspace()
+	if wsErr != nil {
+		fmt.Fprintln(opts.IO.ErrOut, "note: not in a course workspace, so no progress is shown; `mlops-lab init DIR` makes one")
+	} else {
 		if prog, err = progress.Load(ws); err != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "warning: %v\n", err)
 		}
@@ -61,16 +65,15 @@ func listRun(opts *ListOptions) error {
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "LAB\tTITLE\tEXERCISES\tSCORE\tSTATUS")
 	for _, l := range cat.Labs() {
-		score, status := "-", "not graded"
+		score := "-"
+		var p *progress.Lab
 		if prog != nil {
-			if p := prog.Labs[l.ID]; p != nil {
-				score = fmt.Sprintf("%s/%d", grader.FormatPoints(p.Score), l.MaxScore())
-				status = "in progress"
-				if p.Score >= float64(l.MaxScore()) {
-					status = "done"
-				}
-			}
+			p = prog.Labs[l.ID]
 		}
+		if p != nil {
+			score = fmt.Sprintf("%s/%d", grader.FormatPoints(p.Score), l.MaxScore())
+		}
+		status := coursestatus.LabStatus(l, p)
 		if running != nil && running.Lab == l.ID {
 			status += fmt.Sprintf(" (running, kafka %s)", running.Bootstrap)
 		}
