@@ -263,6 +263,15 @@ func floatList(v []float64, digits int) string {
 	return "[" + strings.Join(parts, " ") + "]"
 }
 
+// ErrText writes an error for a message: "no error" for nil (never
+// "<nil>"), otherwise the error's text quoted.
+func ErrText(err error) string {
+	if err == nil {
+		return "no error"
+	}
+	return "the error " + strconv.Quote(err.Error())
+}
+
 // Returned writes what a call returned, a value and an error, for a
 // message: the value alone when the error is nil, otherwise the value and
 // the error. Numbers are written as Num writes them.
@@ -272,7 +281,7 @@ func Returned(v any, err error) string {
 		s = Num(f)
 	}
 	if err != nil {
-		return s + " and the error " + strconv.Quote(err.Error())
+		return s + " and " + ErrText(err)
 	}
 	return s
 }
