@@ -208,17 +208,18 @@ func checkTotals(t *testing.T, what string, want, got map[string]StateTotal) {
 		g, inGot := got[s]
 		switch {
 		case !inGot:
-			t.Errorf("%s: there is no total for %s; want %d orders, %g units", what, s, w.Orders, w.Units)
+			t.Errorf("%s: there is no total for %s; want %d orders, %.6g units", what, s, w.Orders, w.Units)
 		case !inWant:
 			t.Errorf("%s: there is a total for %q (%s), a state no order was for", what, s, fmtTotal(g))
 		case g.Orders == 2*w.Orders && near(g.Units, 2*w.Units):
-			t.Errorf("%s: %s counts %d orders, %g units: exactly twice the %d orders, %g units written. Every order was counted twice", what, s, g.Orders, g.Units, w.Orders, w.Units)
+			t.Errorf("%s: %s counts %d orders, %.6g units: exactly twice the %d orders, %.6g units written. Every order was counted twice", what, s, g.Orders, g.Units, w.Orders, w.Units)
 		case g.Orders != w.Orders || !near(g.Units, w.Units):
 			hint := ""
 			if g.Orders == 1 && w.Orders > 1 {
 				hint = "only one order counted: add to the state's current total (table.Get), do not start from zero each time"
 			}
-			t.Errorf("%s", labtest.Mismatch(fmt.Sprintf("%s: %s", what, s), fmt.Sprintf("%d orders, %g units", w.Orders, w.Units), fmt.Sprintf("%d orders, %g units", g.Orders, g.Units), hint))
+			wantUnits, gotUnits := labtest.FormatPair(w.Units, g.Units)
+			t.Errorf("%s", labtest.Mismatch(fmt.Sprintf("%s: %s", what, s), fmt.Sprintf("%d orders, %s units", w.Orders, wantUnits), fmt.Sprintf("%d orders, %s units", g.Orders, gotUnits), hint))
 		case g.State != s:
 			t.Errorf("%s: the total of %s says its state is %q: AddOrder sets State to the order's state", what, s, g.State)
 		}
@@ -227,7 +228,7 @@ func checkTotals(t *testing.T, what string, want, got map[string]StateTotal) {
 
 // fmtTotal shows a total without its positions.
 func fmtTotal(t StateTotal) string {
-	return fmt.Sprintf("{state %q, %d orders, %g units}", t.State, t.Orders, t.Units)
+	return fmt.Sprintf("{state %q, %d orders, %.6g units}", t.State, t.Orders, t.Units)
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }

@@ -139,7 +139,7 @@ func checkChanges(t *testing.T, inputs []sent, changelog []stream.Record) {
 		ok := true
 		var added []float64
 		for i, st := range got {
-			seq = append(seq, fmt.Sprintf("{orders %d, units %g}", st.Orders, st.Units))
+			seq = append(seq, fmt.Sprintf("{orders %d, units %.6g}", st.Orders, st.Units))
 			if st.Orders != i+1 {
 				ok = false
 			}

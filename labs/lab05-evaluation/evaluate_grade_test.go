@@ -101,7 +101,7 @@ func TestEvaluate(t *testing.T) {
 	each := func(t *testing.T, check func(c *evalCase, pred []float64, cm *mlkit.ConfusionMatrix)) {
 		for _, c := range cases {
 			if c.err != nil || c.got == nil {
-				t.Errorf("Evaluate(%s) returned %v and no evaluation", c.name, c.err)
+				t.Errorf("Evaluate(%s) returned %s and no evaluation", c.name, labtest.ErrText(c.err))
 				continue
 			}
 			if err := c.ref.Fit(c.h.Train.X, c.h.Train.Y); err != nil {
@@ -178,7 +178,7 @@ func TestEvaluate(t *testing.T) {
 			for i, want := range r.Classes {
 				g := c.got.Classes[i]
 				if g.Label != want.Label || g.Support != want.Support || !labtest.Close(want.Precision, g.Precision, tol) || !labtest.Close(want.Recall, g.Recall, tol) || !labtest.Close(want.F1, g.F1, tol) {
-					t.Errorf("%s", labtest.Mismatch(fmt.Sprintf("%s: scores of class %g", c.name, want.Label), fmt.Sprintf("%+v", ClassScores(want)), fmt.Sprintf("%+v", g), "Scores (exercise 5) of the confusion matrix, or the library's cm.Report()"))
+					t.Errorf("%s", labtest.Mismatch(fmt.Sprintf("%s: scores of class %g", c.name, want.Label), scoresText(ClassScores(want)), scoresText(g), "Scores (exercise 5) of the confusion matrix, or the library's cm.Report()"))
 				}
 			}
 			if !labtest.Close(r.MacroPrecision, c.got.MacroPrecision, tol) || !labtest.Close(r.MacroRecall, c.got.MacroRecall, tol) || !labtest.Close(r.MacroF1, c.got.MacroF1, tol) {

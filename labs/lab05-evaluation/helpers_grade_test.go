@@ -164,3 +164,8 @@ func transpose(c [][]int) [][]int {
 	}
 	return out
 }
+
+// scoresText writes a class's scores for a message, to four digits.
+func scoresText(s ClassScores) string {
+	return fmt.Sprintf("{Label:%g Precision:%.4g Recall:%.4g F1:%.4g Support:%d}", s.Label, s.Precision, s.Recall, s.F1, s.Support)
+}

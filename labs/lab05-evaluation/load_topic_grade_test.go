@@ -213,7 +213,7 @@ func TestLoadTopic(t *testing.T) {
 
 	t.Run("a value that is not JSON is an error naming its key", func(t *testing.T) {
 		if shuffled.err != nil || shuffled.d == nil {
-			t.Fatalf("LoadTopic must first read a good topic (the heart sample) without an error; it returned %v", shuffled.err)
+			t.Fatalf("LoadTopic must first read a good topic (the heart sample) without an error; it returned %s", labtest.ErrText(shuffled.err))
 		}
 		got := callLoadTopic(t, bootstrap, badTopic, heartOpts)
 		switch {

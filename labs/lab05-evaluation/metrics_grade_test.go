@@ -29,7 +29,7 @@ func TestMetrics(t *testing.T) {
 		for _, tc := range [][2][]float64{{yTrue3, yPred3}, {yTrue2, yPred2}, {yTrue2, yTrue2}, {{1, 0}, {0, 1}}} {
 			want, _ := mlkit.Accuracy(tc[0], tc[1])
 			got, err := accuracy(t, tc[0], tc[1])
-			what := fmt.Sprintf("Accuracy(%v, %v)", tc[0], tc[1])
+			what := fmt.Sprintf("Accuracy(yTrue=%v, yPred=%v)", tc[0], tc[1])
 			if err != nil {
 				t.Errorf("%s returned an error: %v", what, err)
 				continue
@@ -48,7 +48,7 @@ func TestMetrics(t *testing.T) {
 
 	t.Run("accuracy refuses what it cannot compare", func(t *testing.T) {
 		if got, err := accuracy(t, yTrue2, yPred2); err != nil || !labtest.Close(11.0/14, got, tol) {
-			t.Fatalf("Accuracy(%v, %v) must work first: expected %.4f, got %v, %v", yTrue2, yPred2, 11.0/14, got, err)
+			t.Fatalf("Accuracy(yTrue=%v, yPred=%v) must work first: expected %.4f, got %s", yTrue2, yPred2, 11.0/14, labtest.Returned(got, err))
 		}
 		if _, err := accuracy(t, []float64{1, 0, 1}, []float64{1, 0}); err == nil {
 			t.Error("Accuracy of 3 labels and 2 predictions returned no error: the vectors must be as long as each other, or a row was lost on the way")
@@ -67,7 +67,7 @@ func TestMetrics(t *testing.T) {
 		} {
 			cm, _ := mlkit.ConfusionMatrixOf(tc.yt, tc.yp, tc.labels)
 			got, err := confusion(t, tc.yt, tc.yp, tc.labels)
-			what := fmt.Sprintf("ConfusionMatrix(%v, %v, %v)", tc.yt, tc.yp, tc.labels)
+			what := fmt.Sprintf("ConfusionMatrix(yTrue=%v, yPred=%v, labels=%v)", tc.yt, tc.yp, tc.labels)
 			if err != nil {
 				t.Errorf("%s returned an error: %v", what, err)
 				continue
@@ -87,7 +87,7 @@ func TestMetrics(t *testing.T) {
 
 	t.Run("the confusion matrix refuses labels outside the list", func(t *testing.T) {
 		if got, err := confusion(t, yTrue2, yPred2, []float64{0, 1}); err != nil || fmt.Sprint(got) != "[[4 1] [2 7]]" {
-			t.Fatalf("ConfusionMatrix(%v, %v, [0 1]) must work first: expected [[4 1] [2 7]], got %v, %v", yTrue2, yPred2, got, err)
+			t.Fatalf("ConfusionMatrix(yTrue=%v, yPred=%v, labels=[0 1]) must work first: expected [[4 1] [2 7]], got %s", yTrue2, yPred2, labtest.Returned(got, err))
 		}
 		if _, err := confusion(t, []float64{0, 1, 1}, []float64{0, 5, 1}, []float64{0, 1}); err == nil {
 			t.Error("ConfusionMatrix with a prediction 5 outside labels [0 1] returned no error: it has no column to be counted in, and dropping it hides a broken model")

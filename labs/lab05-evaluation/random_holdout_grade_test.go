@@ -39,7 +39,7 @@ func TestRandomHoldout(t *testing.T) {
 	t.Run("NewHoldout refuses rows it cannot use", func(t *testing.T) {
 		c := callHoldout(t, "NewHoldout", func() (*Holdout, error) { return NewHoldout(heart, []int{0, 1, 2}, []int{3, 4}) })
 		if c.err != nil || c.h == nil {
-			t.Fatalf("NewHoldout(heart, [0 1 2], [3 4]) must work first; it returned %v", c.err)
+			t.Fatalf("NewHoldout(heart, trainRows=[0 1 2], testRows=[3 4]) must work first; it returned %s", labtest.ErrText(c.err))
 		}
 		cases := []struct {
 			what        string
@@ -75,9 +75,9 @@ func TestRandomHoldout(t *testing.T) {
 		}
 		for _, tc := range cases {
 			c := callHoldout(t, "RandomHoldout", func() (*Holdout, error) { return RandomHoldout(tc.d, tc.size, 1) })
-			what := fmt.Sprintf("RandomHoldout(%s (%d rows), %.4g, 1)", tc.name, tc.d.Rows(), tc.size)
+			what := fmt.Sprintf("RandomHoldout(%s (%d rows), testSize=%.4g, seed=1)", tc.name, tc.d.Rows(), tc.size)
 			if c.err != nil || c.h == nil {
-				t.Errorf("%s returned %v and no holdout", what, c.err)
+				t.Errorf("%s returned %s and no holdout", what, labtest.ErrText(c.err))
 				continue
 			}
 			if got := len(c.h.TestRows); got != tc.want {
@@ -105,7 +105,7 @@ func TestRandomHoldout(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := callHoldout(t, "RandomHoldout", func() (*Holdout, error) { return RandomHoldout(tc.d, tc.size, tc.seed) })
-			what := fmt.Sprintf("RandomHoldout(%s, %g, %d)", tc.name, tc.size, tc.seed)
+			what := fmt.Sprintf("RandomHoldout(%s, testSize=%g, seed=%d)", tc.name, tc.size, tc.seed)
 			if c.err == nil && c.h != nil {
 				perm := mlkit.Permutation(tc.d.Rows(), tc.seed)
 				nTest := len(split.TestIndex)
@@ -125,7 +125,7 @@ func TestRandomHoldout(t *testing.T) {
 	t.Run("a test size outside (0, 1) is an error", func(t *testing.T) {
 		c := callHoldout(t, "RandomHoldout", func() (*Holdout, error) { return RandomHoldout(heart, 0.2, 1) })
 		if c.err != nil || c.h == nil {
-			t.Fatalf("RandomHoldout(heart, 0.2, 1) must work first; it returned %v", c.err)
+			t.Fatalf("RandomHoldout(heart, testSize=0.2, seed=1) must work first; it returned %s", labtest.ErrText(c.err))
 		}
 		for _, size := range []float64{0, 1, -0.2, 1.5, math.NaN(), 0.99} {
 			c := callHoldout(t, "RandomHoldout", func() (*Holdout, error) { return RandomHoldout(heart, size, 1) })
@@ -134,7 +134,7 @@ func TestRandomHoldout(t *testing.T) {
 				if size == 0.99 {
 					why = "ceil(0.99 * 15) = 15 test rows leaves nothing to train on"
 				}
-				t.Errorf("RandomHoldout(heart, %v, 1) returned no error: %s", size, why)
+				t.Errorf("RandomHoldout(heart, testSize=%v, seed=1) returned no error: %s", size, why)
 			}
 		}
 	})

@@ -50,11 +50,11 @@ func TestScores(t *testing.T) {
 	each := func(t *testing.T, check func(c scoreCase, want mlkit.ClassMetrics, got ClassScores)) {
 		for k, c := range cases {
 			if errs[k] != nil {
-				t.Errorf("Scores(%v, %v) returned an error: %v", c.labels, c.counts, errs[k])
+				t.Errorf("Scores(labels=%v, counts=%v) returned an error: %v", c.labels, c.counts, errs[k])
 				continue
 			}
 			if len(got[k]) != len(c.labels) {
-				t.Errorf("%s", labtest.Mismatch(fmt.Sprintf("Scores(%v, %v): number of classes scored", c.labels, c.counts), len(c.labels), len(got[k]), "one ClassScores per label, in the order of labels"))
+				t.Errorf("%s", labtest.Mismatch(fmt.Sprintf("Scores(labels=%v, counts=%v): number of classes scored", c.labels, c.counts), len(c.labels), len(got[k]), "one ClassScores per label, in the order of labels"))
 				continue
 			}
 			for i, want := range c.report.Classes {
@@ -115,7 +115,7 @@ func TestScores(t *testing.T) {
 	t.Run("a class never predicted or never seen scores 0, not NaN", func(t *testing.T) {
 		c := cases[2]
 		if errs[2] != nil || len(got[2]) != len(c.labels) {
-			t.Fatalf("Scores(%v, %v) returned %v, %v: want one ClassScores per label", c.labels, c.counts, got[2], errs[2])
+			t.Fatalf("Scores(labels=%v, counts=%v) returned %s: want one ClassScores per label", c.labels, c.counts, labtest.Returned(got[2], errs[2]))
 		}
 		for i, s := range got[2] {
 			if s.Label != c.labels[i] {
@@ -131,10 +131,10 @@ func TestScores(t *testing.T) {
 			}
 		}
 		if s := got[2][2]; s.Precision != 0 || s.Recall != 0 || s.F1 != 0 || s.Support != 2 {
-			t.Errorf("class 2 is never predicted: expected precision 0, recall 0, F1 0, support 2; got %+v", s)
+			t.Errorf("class 2 is never predicted: expected precision 0, recall 0, F1 0, support 2; got %s", scoresText(s))
 		}
 		if s := got[2][3]; s.Precision != 0 || s.Recall != 0 || s.F1 != 0 || s.Support != 0 {
-			t.Errorf("class 3 never occurs (and is predicted once): expected precision 0, recall 0, F1 0, support 0; got %+v", s)
+			t.Errorf("class 3 never occurs (and is predicted once): expected precision 0, recall 0, F1 0, support 0; got %s", scoresText(s))
 		}
 	})
 
@@ -161,7 +161,7 @@ func TestScores(t *testing.T) {
 		}
 		var p, r, f float64
 		if labtest.Guard(t, "Macro(nil)", func() { p, r, f = Macro(nil) }) && (p != 0 || r != 0 || f != 0) {
-			t.Errorf("Macro(nil) = %v %v %v, want zeros (and no NaN): with no classes there is nothing to average", p, r, f)
+			t.Errorf("Macro(nil) = %.4g %.4g %.4g, want zeros (and no NaN): with no classes there is nothing to average", p, r, f)
 		}
 	})
 }

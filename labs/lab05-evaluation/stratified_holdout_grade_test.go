@@ -75,14 +75,14 @@ func TestStratifiedHoldout(t *testing.T) {
 		calls[k] = callHoldout(t, "StratifiedHoldout", func() (*Holdout, error) { return StratifiedHoldout(tc.d, tc.size, tc.seed) })
 	}
 	describe := func(tc tcase) string {
-		return fmt.Sprintf("StratifiedHoldout(%s, %.4g, %d)", tc.name, tc.size, tc.seed)
+		return fmt.Sprintf("StratifiedHoldout(%s, testSize=%.4g, seed=%d)", tc.name, tc.size, tc.seed)
 	}
 
 	t.Run("each class keeps its share", func(t *testing.T) {
 		for k, tc := range cases {
 			c := calls[k]
 			if c.err != nil || c.h == nil {
-				t.Errorf("%s returned %v and no holdout", describe(tc), c.err)
+				t.Errorf("%s returned %s and no holdout", describe(tc), labtest.ErrText(c.err))
 				continue
 			}
 			_, test, _ := stratifiedRows(tc.d, tc.size, tc.seed)
@@ -103,7 +103,7 @@ func TestStratifiedHoldout(t *testing.T) {
 		for k, tc := range cases {
 			c := calls[k]
 			if c.err != nil || c.h == nil {
-				t.Errorf("%s returned %v and no holdout", describe(tc), c.err)
+				t.Errorf("%s returned %s and no holdout", describe(tc), labtest.ErrText(c.err))
 				continue
 			}
 			train, test, _ := stratifiedRows(tc.d, tc.size, tc.seed)
@@ -128,7 +128,7 @@ func TestStratifiedHoldout(t *testing.T) {
 
 	t.Run("a split it cannot make is an error", func(t *testing.T) {
 		if calls[0].err != nil || calls[0].h == nil {
-			t.Fatalf("%s must work first; it returned %v", describe(cases[0]), calls[0].err)
+			t.Fatalf("%s must work first; it returned %s", describe(cases[0]), labtest.ErrText(calls[0].err))
 		}
 		// Row 0 is the only row of class 2.
 		lonely := heart.Clone()

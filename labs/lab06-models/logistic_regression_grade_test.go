@@ -38,7 +38,7 @@ func TestLogisticRegression(t *testing.T) {
 	need := func(t *testing.T) {
 		t.Helper()
 		if resErr != nil || res == nil {
-			t.Fatalf("%s returned %v and no result", what, resErr)
+			t.Fatalf("%s returned %s and no result", what, labtest.ErrText(resErr))
 		}
 	}
 
@@ -121,7 +121,7 @@ func TestLogisticRegression(t *testing.T) {
 		}
 		var got float64
 		if labtest.Guard(t, "ProbabilityBenign", func() { got = ProbabilityBenign(ref, []float64{1, 2, 3}) }) && !math.IsNaN(got) {
-			t.Errorf("ProbabilityBenign of a row of 3 features, for a model of 30, returned %v: want NaN", got)
+			t.Errorf("ProbabilityBenign of a row of 3 features, for a model of 30, returned %.4g: want NaN", got)
 		}
 	})
 }

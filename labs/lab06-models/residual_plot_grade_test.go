@@ -78,7 +78,7 @@ func TestPlotResiduals(t *testing.T) {
 
 	t.Run("bad input is an error and writes no file", func(t *testing.T) {
 		if _, err := os.Stat(path); plotErr != nil || err != nil {
-			t.Fatalf("%s must work first: it returned %v, and the file: %v", what, plotErr, err)
+			t.Fatalf("%s must work first: it returned %s, and looking for the file gave %s", what, labtest.ErrText(plotErr), labtest.ErrText(err))
 		}
 		for _, tc := range []struct {
 			name              string
@@ -91,10 +91,10 @@ func TestPlotResiduals(t *testing.T) {
 		} {
 			p, err := plot(t, tc.name, tc.predicted, tc.actual)
 			if err == nil {
-				t.Errorf("PlotResiduals(%v, %v) returned no error: %s", tc.predicted, tc.actual, tc.why)
+				t.Errorf("PlotResiduals(predicted=%v, actual=%v) returned no error: %s", tc.predicted, tc.actual, tc.why)
 			}
 			if _, statErr := os.Stat(p); statErr == nil {
-				t.Errorf("PlotResiduals(%v, %v) wrote %s: check the input before creating the file, so that a failure leaves nothing half-drawn", tc.predicted, tc.actual, tc.name)
+				t.Errorf("PlotResiduals(predicted=%v, actual=%v) wrote %s: check the input before creating the file, so that a failure leaves nothing half-drawn", tc.predicted, tc.actual, tc.name)
 			}
 		}
 	})

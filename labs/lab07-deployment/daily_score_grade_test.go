@@ -98,7 +98,7 @@ func TestDailyScore(t *testing.T) {
 				continue // the late trade: the next subtest's business
 			}
 			if got.Update == nil || got.Update.Date != want.Update.Date || got.Update.Trades != want.Update.Trades || !labtest.Close(want.Update.Score, got.Update.Score, 1e-12) {
-				t.Fatalf("%s", labtest.Mismatch(fmt.Sprintf("the update of trade %d (day %d, weight %g, resp %g, action %d)", i, tr.Date, tr.Weight, tr.Resp, tr.Action), grFmtDay(want.Update), grFmtDay(got.Update),
+				t.Fatalf("%s", labtest.Mismatch(fmt.Sprintf("the update of trade %d (day %d, weight %.4g, resp %.4g, action %d)", i, tr.Date, tr.Weight, tr.Resp, tr.Action), grFmtDay(want.Update), grFmtDay(got.Update),
 					"the update is the day's whole running total: score += weight * resp * action, trades += 1"))
 			}
 		}

@@ -214,7 +214,7 @@ func TestExport(t *testing.T) {
 				continue
 			}
 			if err == nil || !errors.Is(err, mlkit.ErrNotExportable) {
-				t.Errorf("%s(a fitted KNN model): want an error wrapping mlkit.ErrNotExportable (a KNN has no weights to write: it is its training data), got %d bytes and error %v", name, len(data), err)
+				t.Errorf("%s(a fitted KNN model): want an error wrapping mlkit.ErrNotExportable (a KNN has no weights to write: it is its training data), got %d bytes and %s", name, len(data), labtest.ErrText(err))
 			}
 		}
 	})

@@ -106,7 +106,8 @@ func TestMonitoring(t *testing.T) {
 				why = "the window and its positive share are right, its PSI is not: PSI(ref, the window's Feature values), the function of the first check (both shares floored at 1e-4)"
 			}
 			if why != "" {
-				t.Fatalf("%s", labtest.Mismatch(fmt.Sprintf("window %d", i), fmt.Sprintf("%+v", w), fmt.Sprintf("%+v", g), why))
+				wantNums, gotNums := labtest.FormatPair([]float64{w.PositiveShare, w.PSI}, []float64{g.PositiveShare, g.PSI})
+				t.Fatalf("%s", labtest.Mismatch(fmt.Sprintf("window %d (Window, Count, [PositiveShare PSI])", i), fmt.Sprintf("%d, %d, %s", w.Window, w.Count, wantNums), fmt.Sprintf("%d, %d, %s", g.Window, g.Count, gotNums), why))
 			}
 		}
 	})

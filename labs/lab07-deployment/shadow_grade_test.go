@@ -69,7 +69,7 @@ func TestShadow(t *testing.T) {
 		var err error
 		if labtest.Guard(t, "the shadow transform", func() { outs, err = ShadowTransform(same(champion), same(nil), "shadow", now)(in) }) {
 			if err != nil || len(outs) != 1 || outs[0].Topic != "" {
-				t.Errorf("with no challenger in service, the shadow transform returned %d records and error %v: want the champion's score alone, and no error (a shadow must never hurt the service)", len(outs), err)
+				t.Errorf("with no challenger in service, the shadow transform returned %d records and %s: want the champion's score alone, and no error (a shadow must never hurt the service)", len(outs), labtest.ErrText(err))
 			}
 		}
 		if labtest.Guard(t, "the shadow transform", func() { _, err = ShadowTransform(same(nil), same(challenger), "shadow", now)(in) }) && err == nil {

@@ -129,7 +129,8 @@ func TestLineSQL(t *testing.T) {
 				t.Fatalf("the last row of LINE_SUMS has no number %s: %v\n  select COUNT(*) AS n, SUM(x) AS sx, SUM(y) AS sy, SUM(x * y) AS sxy, SUM(x * x) AS sxx", c.col, last)
 			}
 			if !g8Close(c.want, v, g8Tol) {
-				wrong = append(wrong, fmt.Sprintf("%s %v (want %v)", c.col, v, c.want))
+				wantText, gotText := labtest.FormatPair(c.want, v)
+				wrong = append(wrong, fmt.Sprintf("%s %s (want %s)", c.col, gotText, wantText))
 				if c.col == "N" && v > c.want {
 					hint = "N counts more points than are alive: is points a STREAM? Declare it a TABLE (id VARCHAR PRIMARY KEY, x DOUBLE, y DOUBLE): then an update replaces its key's row, a tombstone deletes it, and the aggregate retracts the old row before adding the new"
 				}

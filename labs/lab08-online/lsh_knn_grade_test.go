@@ -57,7 +57,7 @@ func TestLSHStream(t *testing.T) {
 		return
 	}
 	if err != nil || s == nil {
-		t.Fatalf("NewDigitStream(digits) = %v, %v", s, err)
+		t.Fatalf("NewDigitStream(digits) returned %s and %s", map[bool]string{true: "no stream", false: "a stream"}[s == nil], labtest.ErrText(err))
 	}
 	cfg := stream.Config{Bootstrap: bootstrap, Group: labtest.Group(t, "lsh"), Inputs: []string{imagesTopic}, Output: predTopic, Transform: s.Transform}
 	run := labtest.RunStream(t, cfg, int64(len(sent)), 120*time.Second, 0)

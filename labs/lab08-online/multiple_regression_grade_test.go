@@ -123,7 +123,7 @@ func TestMultipleRegression(t *testing.T) {
 			a, _, err = m.Fit()
 		})
 		if !errors.Is(err, mlkit.ErrUndetermined) {
-			t.Errorf("Fit() over 2 rows of 3 features = %v, %v; want an error wrapping mlkit.ErrUndetermined: 4 unknowns (with the intercept) and 2 equations. Cholesky fails (Factorize returns false) or is ill-conditioned (Cond() > 1e12)", a, err)
+			t.Errorf("Fit() over 2 rows of 3 features returned the intercept %s; want an error wrapping mlkit.ErrUndetermined: 4 unknowns (with the intercept) and 2 equations. Cholesky fails (Factorize returns false) or is ill-conditioned (Cond() > 1e12)", labtest.Returned(a, err))
 		}
 		dep := NewNormalEquations(2)
 		labtest.Guard(t, "NormalEquations", func() {
@@ -134,7 +134,7 @@ func TestMultipleRegression(t *testing.T) {
 			a, _, err = dep.Fit()
 		})
 		if !errors.Is(err, mlkit.ErrUndetermined) {
-			t.Errorf("Fit() with a column that is twice another = %v, %v; want an error wrapping mlkit.ErrUndetermined (infinitely many solutions)", a, err)
+			t.Errorf("Fit() with a column that is twice another returned the intercept %s; want an error wrapping mlkit.ErrUndetermined (infinitely many solutions)", labtest.Returned(a, err))
 		}
 		// And enough independent rows do give a model.
 		ok3 := NewNormalEquations(3)
