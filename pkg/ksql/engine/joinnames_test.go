@@ -214,3 +214,34 @@ func TestTableTableRightJoin(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// Session-windowed streams join session by session; the result keeps the
+// session on its key.
+func TestSessionWindowedStreamJoin(t *testing.T) {
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, `CREATE STREAM a (id STRING KEY, x INT) WITH (kafka_topic='a', value_format='JSON', partitions=1, window_type='Session');
+		CREATE STREAM b (id STRING KEY, y INT) WITH (kafka_topic='b', value_format='JSON', partitions=1, window_type='Session');
+		CREATE STREAM o AS SELECT * FROM a JOIN b WITHIN 1 MINUTE ON a.id = b.id;`)
+	if got := eng.Catalog().Get("O"); got.WindowType != "SESSION" {
+		t.Fatalf("window type = %q", got.WindowType)
+	}
+	skey := func(k string, start, end int64) []byte {
+		b := append([]byte(k), make([]byte, 16)...)
+		for i := 0; i < 8; i++ {
+			b[len(k)+i] = byte(end >> (8 * (7 - i)))
+			b[len(k)+8+i] = byte(start >> (8 * (7 - i)))
+		}
+		return b
+	}
+	produce(t, topics, "a", skey("k", 0, 500), `{"x":1}`, 1)
+	produce(t, topics, "b", skey("k", 0, 900), `{"y":2}`, 2)
+	produce(t, topics, "b", skey("k", 0, 500), `{"y":3}`, 3)
+	recs := topics.Records("O")
+	if len(recs) != 1 || string(recs[0].Key) != string(skey("k", 0, 500)) ||
+		string(recs[0].Value) != `{"A_WINDOWSTART":0,"A_WINDOWEND":500,"A_X":1,"B_ID":"k","B_WINDOWSTART":0,"B_WINDOWEND":500,"B_Y":3}` {
+		for _, r := range recs {
+			t.Logf("%q=%s", r.Key, r.Value)
+		}
+		t.Errorf("%d records", len(recs))
+	}
+}
