@@ -105,6 +105,33 @@ func (c RESTCase) NeedsSchemaRegistry() bool {
 	return false
 }
 
+// RegistryFormats names the schema-registry formats the case uses, for
+// the list of cases not run ("AVRO", "PROTOBUF, JSON_SR", ...).
+func (c RESTCase) RegistryFormats() string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(f string) {
+		if f = strings.ToUpper(f); isRegistryFormat(f) && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	for _, t := range c.Topics {
+		add(t.KeyFormat)
+		add(t.ValueFormat)
+	}
+	for _, s := range c.Statements {
+		u := strings.ToUpper(s)
+		for _, f := range []string{"AVRO", "PROTOBUF", "JSON_SR"} {
+			if strings.Contains(u, "'"+f+"'") {
+				add(f)
+			}
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
 func isRegistryFormat(f string) bool {
 	switch strings.ToUpper(f) {
 	case "AVRO", "PROTOBUF", "PROTOBUF_NOSR", "JSON_SR":
