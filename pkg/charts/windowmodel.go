@@ -176,7 +176,8 @@ func WindowModels(opts ChartOptions, series ...WindowSeries) ([]WindowModel, err
 // windows keeps the latest point of each key and window (see Latest) and
 // says which may be partial, from every key's windows: the records begin
 // inside those that start before the earliest window ends (with no ends
-// known: those at the earliest start), and unless final, the last records
+// known, or windows of many sizes such as sessions: those at the earliest
+// start), and unless final, the last records
 // may still update those that end after the latest window starts (with no
 // end known: those at the latest start).
 func windows(points []Point, final bool) []Window {
@@ -193,13 +194,22 @@ func windows(points []Point, final bool) []Window {
 			last = p.Start
 		}
 	}
-	// The first record lies in every earliest window, so before the end
-	// of the first of them to end.
+	// In windows of one size (tumbling, hopping) the first record lies in
+	// every earliest window, so before the end of the first of them to
+	// end. Sessions (windows of many sizes) start at a record: only the
+	// earliest starts at or before the first.
 	var firstEnd time.Time
+	sizes := map[time.Duration]bool{}
 	for _, p := range latest {
+		if !p.End.IsZero() {
+			sizes[p.End.Sub(p.Start)] = true
+		}
 		if p.Start.Equal(first) && !p.End.IsZero() && (firstEnd.IsZero() || p.End.Before(firstEnd)) {
 			firstEnd = p.End
 		}
+	}
+	if len(sizes) > 1 {
+		firstEnd = time.Time{}
 	}
 	out := make([]Window, len(latest))
 	for i, p := range latest {

@@ -189,6 +189,18 @@ func TestWindowsPartial(t *testing.T) {
 	if nws[1].Partial() || !nws[0].Partial() || !nws[2].Partial() {
 		t.Errorf("Partial: %v", nws)
 	}
+
+	// Sessions start at a record: one that starts while the first is on
+	// has all its records.
+	sessions := []Point{
+		{Key: "u1", Start: t0, End: t0.Add(10 * time.Minute), Value: 9},
+		{Key: "u2", Start: t0.Add(2 * time.Minute), End: t0.Add(3 * time.Minute), Value: 2},
+		{Key: "u3", Start: t0.Add(4 * time.Minute), End: t0.Add(4*time.Minute + 30*time.Second), Value: 1},
+	}
+	sws := windows(sessions, true)
+	if !sws[0].BeforeData || sws[1].BeforeData || sws[2].BeforeData {
+		t.Errorf("sessions: begun before the data %v, want u1's only", sws)
+	}
 }
 
 func TestOnePerWindow(t *testing.T) {
