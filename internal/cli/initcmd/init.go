@@ -29,6 +29,9 @@ type InitOptions struct {
 	WorkDir string
 	// Version is the binary's version, which the workspace requires.
 	Version string
+	// BuiltFrom is the source tree a development build was compiled from
+	// ("" when unknown); nil stands for unknown.
+	BuiltFrom func() string
 
 	Dir       string
 	Module    string
@@ -40,7 +43,7 @@ type InitOptions struct {
 // NewCmdInit returns the init command; runF, when not nil, runs instead of
 // the command (for tests).
 func NewCmdInit(f *cmdutil.Factory, runF func(*InitOptions) error) *cobra.Command {
-	opts := &InitOptions{IO: f.IOStreams, Version: f.Version}
+	opts := &InitOptions{IO: f.IOStreams, Version: f.Version, BuiltFrom: workspace.BuiltFrom}
 	cmd := &cobra.Command{
 		Use:   "init DIR",
 		Short: "Write a fresh course workspace: every lab's starter files, README and a go.mod",
@@ -83,10 +86,16 @@ func initRun(opts *InitOptions) error {
 	version := opts.Version
 	replaceDir := opts.ModuleDir
 	if replaceDir == "" && version == "devel" {
+		// The clone around the working folder, else the one the binary was
+		// compiled from (it records its source files' paths).
 		replaceDir = workspace.FindSource(opts.WorkDir)
-		if replaceDir == "" {
-			return fmt.Errorf("this is a development build of mlops-lab, so there is no published version to require: pass --replace PATH/TO/mlops-lab (the clone it was built from)")
+		if replaceDir == "" && opts.BuiltFrom != nil {
+			replaceDir = opts.BuiltFrom()
 		}
+		if replaceDir == "" {
+			return fmt.Errorf("this is a development build of mlops-lab, so there is no published version to require, and the clone it was built from is not found (moved, or built with -trimpath): pass --replace PATH/TO/mlops-lab")
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "note: a development build: the workspace uses the mlops-lab source in %s\n", replaceDir)
 	}
 	requireVersion := version
 	if replaceDir != "" {

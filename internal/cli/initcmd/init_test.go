@@ -41,6 +41,9 @@ func TestNewCmdInit(t *testing.T) {
 		if err != nil || got == nil {
 			t.Fatalf("%v: %v", c.args, err)
 		}
+		if got.BuiltFrom == nil {
+			t.Errorf("%v: no BuiltFrom", c.args)
+		}
 		w := c.want
 		if got.Dir != filepath.FromSlash(w.Dir) || got.Module != w.Module || got.ModuleDir != w.ModuleDir || got.Force != w.Force || got.SkipTidy != w.SkipTidy || got.Version != "v1.0.0" || got.WorkDir != "/home/learner" {
 			t.Errorf("%v: options %+v, want %+v", c.args, *got, w)
@@ -80,9 +83,27 @@ func TestInitRun(t *testing.T) {
 		t.Errorf("second init: want a refusal, got %v", err)
 	}
 
-	// A development build far from any source asks for --replace.
-	opts = &InitOptions{IO: ios, WorkDir: t.TempDir(), Version: "devel", Dir: filepath.Join(t.TempDir(), "c"), SkipTidy: true}
-	if err := initRun(opts); err == nil || !strings.Contains(err.Error(), "pass --replace") {
-		t.Errorf("devel build without source: got %v", err)
+	// Run outside the clone, a development build uses the clone it was
+	// compiled from, and says so.
+	ios, _, _, errOut := iostreams.Test()
+	dir = filepath.Join(t.TempDir(), "c")
+	opts = &InitOptions{IO: ios, WorkDir: t.TempDir(), Version: "devel", Dir: dir, SkipTidy: true, BuiltFrom: func() string { return src }}
+	if err := initRun(opts); err != nil {
+		t.Fatalf("devel build run outside its clone: %v", err)
+	}
+	if gomod, _ := os.ReadFile(filepath.Join(dir, "go.mod")); !strings.Contains(string(gomod), "replace "+cmdutil.ModulePath+" => "+src+"\n") {
+		t.Errorf("go.mod does not replace the module by the clone the binary was built from:\n%s", gomod)
+	}
+	if !strings.Contains(errOut.String(), "uses the mlops-lab source in "+src) {
+		t.Errorf("stderr %q", errOut.String())
+	}
+
+	// A development build far from any source, whose clone is gone, asks
+	// for --replace.
+	for _, builtFrom := range []func() string{nil, func() string { return "" }} {
+		opts = &InitOptions{IO: ios, WorkDir: t.TempDir(), Version: "devel", Dir: filepath.Join(t.TempDir(), "c"), SkipTidy: true, BuiltFrom: builtFrom}
+		if err := initRun(opts); err == nil || !strings.Contains(err.Error(), "pass --replace") {
+			t.Errorf("devel build without source: got %v", err)
+		}
 	}
 }
