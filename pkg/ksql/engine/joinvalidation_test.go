@@ -133,6 +133,7 @@ func TestMultiWayJoinKeys(t *testing.T) {
 		{"CREATE STREAM o AS SELECT b.id, a.v FROM a JOIN b ON a.id = b.id JOIN c ON a.id = c.id;", "B_ID INTEGER KEY, A_V BIGINT"},
 		{"CREATE STREAM o AS SELECT a.v FROM a JOIN b ON a.id = b.id JOIN c ON a.id = c.id;", "must include the join expressions A.ID, B.ID or C.ID in its projection (eg, SELECT A.ID...)."},
 		{"CREATE STREAM o AS SELECT a.v FROM a JOIN b ON a.id = b.id JOIN c ON a.id * 2 = c.id;", "must include the join expression C.ID in its projection (eg, SELECT C.ID...)."},
+		{"CREATE TABLE o AS SELECT b.v, c.v FROM b JOIN c ON CAST(b.v AS INT) = c.id;", "must include the join expression B_ID in its projection."},
 	} {
 		eng, _, _ := testEngine(t)
 		mustExec(t, eng, ddl)

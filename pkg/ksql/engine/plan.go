@@ -640,6 +640,10 @@ func (p *planner) joinKey(fp *finalProjection, pl *plan, items []selectItem, sc 
 		return fmt.Errorf(missing+"The query used to build `%s` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\n"+
 			"ROWKEY was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased.", p.sink)
 	}
+	if j.fk {
+		ref := viable[0].(*parser.ColumnRef)
+		return fmt.Errorf(missing+"The query used to build `%s` must include the join expression %s in its projection.", p.sink, strings.ToUpper(qualifierOf(ref, sc))+"_"+ref.Name)
+	}
 	names := make([]string, len(viable))
 	for i, v := range viable {
 		names[i] = qualifiedExpr(v, sc)
