@@ -31,8 +31,11 @@ type KsqlOptions struct {
 	// Dir is the working folder, where RUN SCRIPT finds relative paths.
 	Dir         func() string
 	ResolvePath func(string) string
-	Workspace   func() (workspace.Workspace, error)
-	Connect     func(context.Context, *cmdutil.EnvFlags, env.Needs) (env.Environment, error)
+	// LabFile finds -f's file: in the working folder, else in the lab
+	// folders (see Factory.LabFile).
+	LabFile   func(string) (string, error)
+	Workspace func() (workspace.Workspace, error)
+	Connect   func(context.Context, *cmdutil.EnvFlags, env.Needs) (env.Environment, error)
 
 	Env     cmdutil.EnvFlags
 	File    string
@@ -43,7 +46,7 @@ type KsqlOptions struct {
 // when not nil, runs instead of the shell once the flags are checked (for
 // tests).
 func NewCmdKsql(f *cmdutil.Factory, runF func(*KsqlOptions) error) *cobra.Command {
-	opts := &KsqlOptions{IO: f.IOStreams, Dir: f.Dir, ResolvePath: f.ResolvePath, Workspace: f.Workspace, Connect: f.Connect}
+	opts := &KsqlOptions{IO: f.IOStreams, Dir: f.Dir, ResolvePath: f.ResolvePath, LabFile: f.LabFile, Workspace: f.Workspace, Connect: f.Connect}
 	cmd := &cobra.Command{
 		Use:   "ksql",
 		Short: "An interactive ksqlDB shell, like ksql's CLI (and `ksql test` to test statements)",
@@ -96,7 +99,14 @@ func ksqlRun(opts *KsqlOptions) error {
 	var script, scriptName string
 	switch {
 	case opts.File != "":
-		b, err := os.ReadFile(opts.ResolvePath(opts.File))
+		path := opts.ResolvePath(opts.File)
+		if opts.LabFile != nil {
+			var err error
+			if path, err = opts.LabFile(opts.File); err != nil {
+				return err
+			}
+		}
+		b, err := os.ReadFile(path)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("%s: no such file", opts.File)

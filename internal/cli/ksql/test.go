@@ -19,6 +19,9 @@ type TestOptions struct {
 	IO          *iostreams.IOStreams
 	Ctx         context.Context
 	ResolvePath func(string) string
+	// LabFile finds the files to read: in the working folder, else in the
+	// lab folders (see Factory.LabFile).
+	LabFile func(string) (string, error)
 
 	Statements  string
 	Input       string
@@ -30,7 +33,7 @@ type TestOptions struct {
 // runF, when not nil, runs instead of the command once the flags are
 // checked (for tests).
 func NewCmdTest(f *cmdutil.Factory, runF func(*TestOptions) error) *cobra.Command {
-	opts := &TestOptions{IO: f.IOStreams, ResolvePath: f.ResolvePath}
+	opts := &TestOptions{IO: f.IOStreams, ResolvePath: f.ResolvePath, LabFile: f.LabFile}
 	cmd := &cobra.Command{
 		Use:   "test --statements S.sql --input IN.json --output OUT.json",
 		Short: "Test SQL statements against input and expected output records, like ksql-test-runner",
@@ -75,7 +78,14 @@ Exit status: 0 when the outputs match, 1 when they do not (with a diff),
 func testRun(opts *TestOptions) error {
 	cannot := cmdutil.CannotRun
 	read := func(name string) ([]byte, error) {
-		data, err := os.ReadFile(opts.ResolvePath(name))
+		path := opts.ResolvePath(name)
+		if opts.LabFile != nil {
+			var err error
+			if path, err = opts.LabFile(name); err != nil {
+				return nil, err
+			}
+		}
+		data, err := os.ReadFile(path)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return nil, fmt.Errorf("%s: no such file", name)
