@@ -245,3 +245,18 @@ func TestSessionWindowedStreamJoin(t *testing.T) {
 		t.Errorf("%d records", len(recs))
 	}
 }
+
+// A stream record whose join column is null finds no table row and is
+// dropped, by a LEFT JOIN too, as Kafka Streams drops it.
+func TestStreamTableNullJoinKey(t *testing.T) {
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, `CREATE TABLE users (id STRING PRIMARY KEY, name STRING) WITH (kafka_topic='users', value_format='JSON', partitions=1);
+		CREATE STREAM clicks (uid STRING, page STRING) WITH (kafka_topic='clicks', value_format='JSON', partitions=1);
+		CREATE STREAM o AS SELECT c.uid AS uid, u.name, c.page FROM clicks c LEFT JOIN users u ON c.uid = u.id;`)
+	produce(t, topics, "clicks", nil, `{"uid":null,"page":"/x"}`, 1)
+	produce(t, topics, "clicks", nil, `{"uid":"u2","page":"/y"}`, 2)
+	want := `[u2={"NAME":null,"PAGE":"/y"}@2]`
+	if got := fmt.Sprint(outputs(topics, "O")); got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}

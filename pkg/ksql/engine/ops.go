@@ -784,14 +784,14 @@ func (j *joinNode) processSide(q *query, left bool, old, new *Row) {
 			}
 			return
 		}
-		if new == nil || new.NullValue {
+		// A stream record without a join key is dropped, also by a LEFT
+		// JOIN, as Kafka Streams' stream-table join drops it.
+		if new == nil || new.NullValue || kv == nil {
 			return
 		}
 		var match *Row
-		if kv != nil {
-			if rs := j.rightState[ks]; len(rs) > 0 {
-				match = rs[0]
-			}
+		if rs := j.rightState[ks]; len(rs) > 0 {
+			match = rs[0]
 		}
 		if match == nil && j.typ == parser.JoinInner {
 			return
