@@ -90,7 +90,7 @@ func (s *scope) resolve(ref *parser.ColumnRef) (int, error) {
 			continue
 		}
 		if found >= 0 {
-			return -1, fmt.Errorf("Column '%s' is ambiguous. Could be any of: %s.%s, %s.%s", ref.Name, s.cols[found].Qualifier, ref.Name, c.Qualifier, ref.Name)
+			return -1, fmt.Errorf("Column '%s' is ambiguous. Could be %s.%s or %s.%s.", ref.Name, strings.ToUpper(s.cols[found].Qualifier), ref.Name, strings.ToUpper(c.Qualifier), ref.Name)
 		}
 		found = i
 	}

@@ -149,3 +149,30 @@ func TestMultiWayJoinKeys(t *testing.T) {
 		}
 	}
 }
+
+// Join conditions ksqlDB refuses are refused with its messages.
+func TestJoinConditionRefusals(t *testing.T) {
+	const ddl = `CREATE TABLE left_table (id BIGINT PRIMARY KEY, f1 BIGINT) WITH (kafka_topic='lt', value_format='JSON', partitions=1);
+		CREATE TABLE right_table (id BIGINT PRIMARY KEY, f2 BIGINT) WITH (kafka_topic='rt', value_format='JSON', partitions=1);
+		CREATE STREAM l (a INT KEY, b INT) WITH (kafka_topic='l', value_format='JSON', partitions=1);
+		CREATE STREAM r (a INT KEY, b INT) WITH (kafka_topic='r', value_format='JSON', partitions=1);`
+	for _, tc := range []struct{ sql, want string }{
+		{"CREATE TABLE o AS SELECT * FROM left_table JOIN right_table ON id = id;",
+			"Column 'ID' is ambiguous. Could be LEFT_TABLE.ID or RIGHT_TABLE.ID."},
+		{"CREATE TABLE o AS SELECT * FROM left_table JOIN right_table ON unknown.id = right_table.id;",
+			"Failed to prepare statement: 'UNKNOWN' is not a valid stream/table name or alias."},
+		{"CREATE STREAM o AS SELECT * FROM l JOIN r WITHIN 1 SECOND ON l.iid = r.a;",
+			"JOIN ON column 'L.IID' cannot be resolved."},
+		{"CREATE STREAM o AS SELECT * FROM l JOIN r WITHIN 1 SECOND ON l.a = 0;",
+			"Invalid comparison expression '0' in join '(L.A = 0)'. Each side of the join comparision must contain references from exactly one source."},
+		{"CREATE STREAM o AS SELECT * FROM l JOIN r WITHIN 1 SECOND ON l.a = r.a AND l.b = r.b;",
+			"Invalid join condition: joins on multiple conditions are not yet supported. Got ((L.A = R.A) AND (L.B = R.B))."},
+	} {
+		eng, _, _ := testEngine(t)
+		mustExec(t, eng, ddl)
+		_, err := eng.Execute(context.Background(), tc.sql, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s\n  error %v\n  want  %s", tc.sql, err, tc.want)
+		}
+	}
+}

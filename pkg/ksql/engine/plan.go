@@ -999,10 +999,10 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 			}
 		}
 		leftWidth := rs.offset
-		cmp, ok := j.On.(*parser.Comparison)
-		if !ok || cmp.Op != "=" {
-			return nil, fmt.Errorf("Unsupported join criteria %s: only equality joins are supported.", parser.FormatExpr(j.On))
+		if err := checkJoinOn(j.On, &scope{cols: sc.cols[:leftWidth+rs.width]}); err != nil {
+			return nil, err
 		}
+		cmp := j.On.(*parser.Comparison)
 		leftScope := &scope{cols: sc.cols[:leftWidth]}
 		rightScope := &scope{cols: sc.cols[:leftWidth+rs.width]}
 		lexpr, rexpr := cmp.L, cmp.R
@@ -1162,6 +1162,75 @@ func containsExpr(list []parser.Expr, e parser.Expr) bool {
 		}
 	}
 	return false
+}
+
+// checkJoinOn checks a join condition as ksqlDB does, with its messages:
+// one equality, whose columns exist, are not ambiguous, and each side of
+// which refers to exactly one source.
+func checkJoinOn(on parser.Expr, sc *scope) error {
+	if lg, ok := on.(*parser.Logical); ok {
+		return fmt.Errorf("Invalid join condition: joins on multiple conditions are not yet supported. Got %s.", joinFormat(lg, sc))
+	}
+	cmp, ok := on.(*parser.Comparison)
+	if !ok || cmp.Op != "=" {
+		return fmt.Errorf("Unsupported join criteria %s: only equality joins are supported.", parser.FormatExpr(on))
+	}
+	for _, side := range []parser.Expr{cmp.L, cmp.R} {
+		sources := map[string]bool{}
+		var err error
+		walk(side, func(x parser.Expr) bool {
+			ref, isRef := x.(*parser.ColumnRef)
+			if !isRef || err != nil {
+				return err == nil
+			}
+			if ref.Qualifier != "" && !sc.hasQualifier(ref.Qualifier) {
+				// a.b where a is a struct column, not a source.
+				if _, e := sc.resolve(&parser.ColumnRef{Name: ref.Qualifier}); e == nil {
+					return true
+				}
+				err = fmt.Errorf("Failed to prepare statement: '%s' is not a valid stream/table name or alias.", ref.Qualifier)
+				return false
+			}
+			idx, e := sc.resolve(ref)
+			switch {
+			case e != nil && strings.Contains(e.Error(), "ambiguous"):
+				err = e
+			case e != nil:
+				err = fmt.Errorf("JOIN ON column '%s' cannot be resolved.", parser.FormatExpr(ref))
+			default:
+				sources[strings.ToUpper(sc.cols[idx].Qualifier)] = true
+			}
+			return err == nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(sources) != 1 {
+			return fmt.Errorf("Invalid comparison expression '%s' in join '%s'. Each side of the join comparision must contain references from exactly one source.",
+				joinFormat(side, sc), joinFormat(on, sc))
+		}
+	}
+	return nil
+}
+
+// joinFormat formats a join expression with its columns qualified by
+// their sources, as ksqlDB's messages show it.
+func joinFormat(e parser.Expr, sc *scope) string {
+	var refs []*parser.ColumnRef
+	walk(e, func(x parser.Expr) bool {
+		if ref, ok := x.(*parser.ColumnRef); ok && ref.Qualifier == "" {
+			if idx, err := sc.resolve(ref); err == nil && sc.cols[idx].Qualifier != "" {
+				ref.Qualifier = sc.cols[idx].Qualifier
+				refs = append(refs, ref)
+			}
+		}
+		return true
+	})
+	out := parser.FormatExpr(e)
+	for _, ref := range refs {
+		ref.Qualifier = ""
+	}
+	return out
 }
 
 // joinTypeText writes a join type as ksqlDB's messages do.
