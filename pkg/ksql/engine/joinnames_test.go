@@ -260,3 +260,14 @@ func TestStreamTableNullJoinKey(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// A synthetic join key takes the next free ROWKEY_n name.
+func TestSyntheticKeyName(t *testing.T) {
+	eng, _, _ := testEngine(t)
+	mustExec(t, eng, `CREATE TABLE l (rowkey INT PRIMARY KEY, rowkey_1 INT) WITH (kafka_topic='l', value_format='JSON', partitions=1);
+		CREATE TABLE r (rowkey_3 INT PRIMARY KEY, v INT) WITH (kafka_topic='r', value_format='JSON', partitions=1);
+		CREATE TABLE o AS SELECT * FROM l FULL OUTER JOIN r ON l.rowkey = r.rowkey_3;`)
+	if got := schemaString(eng.Catalog().Get("O").Columns); got != "ROWKEY_4 INTEGER KEY, L_ROWKEY INTEGER, L_ROWKEY_1 INTEGER, R_ROWKEY_3 INTEGER, R_V INTEGER" {
+		t.Errorf("schema = %s", got)
+	}
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/format"
@@ -637,8 +638,9 @@ func (p *planner) joinKey(fp *finalProjection, pl *plan, items []selectItem, sc 
 	}
 	const missing = "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n"
 	if j.rowkey {
-		return fmt.Errorf(missing+"The query used to build `%s` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\n"+
-			"ROWKEY was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased.", p.sink)
+		name := viable[0].(*parser.ColumnRef).Name
+		return fmt.Errorf(missing+"The query used to build `%s` must include the join expression %s in its projection (eg, SELECT %s...).\n"+
+			"%s was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased.", p.sink, name, name, name)
 	}
 	if j.fk {
 		ref := viable[0].(*parser.ColumnRef)
@@ -939,7 +941,8 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 	const synthetic = 0
 	viable := viableKeys(joins)
 	rowkey := len(viable) == 0
-	sc.cols = append(sc.cols, scopeColumn{Name: "ROWKEY", Key: true, Type: types.StringType, Pseudo: !rowkey})
+	rowkeyName := syntheticKeyName(srcs)
+	sc.cols = append(sc.cols, scopeColumn{Name: rowkeyName, Key: true, Type: types.StringType, Pseudo: !rowkey})
 	off := 1
 	for _, s := range srcs {
 		s.offset = off
@@ -1084,7 +1087,7 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 		}
 		if rowkey {
 			jn.rowkey = true
-			jn.keyExprs = []parser.Expr{&parser.ColumnRef{Name: "ROWKEY"}}
+			jn.keyExprs = []parser.Expr{&parser.ColumnRef{Name: rowkeyName}}
 		}
 		if j.Within != nil {
 			jn.within = j.Within
@@ -1231,6 +1234,28 @@ func joinFormat(e parser.Expr, sc *scope) string {
 		ref.Qualifier = ""
 	}
 	return out
+}
+
+// syntheticKeyName is the name of a join's synthetic key: ROWKEY, or
+// ROWKEY_n past the highest such name a source has, as ksqlDB names it.
+func syntheticKeyName(srcs []*joinSource) string {
+	highest := -1
+	for _, s := range srcs {
+		for _, c := range s.src.Columns {
+			switch {
+			case c.Name == "ROWKEY":
+				highest = max(highest, 0)
+			case strings.HasPrefix(c.Name, "ROWKEY_"):
+				if n, err := strconv.Atoi(c.Name[len("ROWKEY_"):]); err == nil && n >= 0 {
+					highest = max(highest, n)
+				}
+			}
+		}
+	}
+	if highest < 0 {
+		return "ROWKEY"
+	}
+	return "ROWKEY_" + itoa(highest+1)
 }
 
 // joinTypeText writes a join type as ksqlDB's messages do.
