@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -129,8 +131,31 @@ func (r Report) WriteText(w io.Writer, cat *labs.Catalogue, solution bool) error
 		s := labScore[t.Lab]
 		labScore[t.Lab] = [2]float64{s[0] + t.Score, s[1] + t.MaxScore}
 	}
+	// An untouched starter fails every exercise with its TODO: those are
+	// gathered into one line per lab, after the lab's other results.
+	var unstarted []string
+	firstUnstarted := 0
+	// earlier is set when an exercise before the first unstarted one did
+	// not pass either: then that one is not where to start.
+	earlier := false
+	flushUnstarted := func() {
+		if len(unstarted) == 0 {
+			return
+		}
+		what := "exercises"
+		if len(unstarted) == 1 {
+			what = "exercise"
+		}
+		where := "start with exercise"
+		if earlier {
+			where = "the first is exercise"
+		}
+		fmt.Fprintf(ew, "  %-5s %d %s not started yet: %s — %s %d\n", "TODO", len(unstarted), what, strings.Join(unstarted, ", "), where, firstUnstarted)
+		unstarted, firstUnstarted, earlier = nil, 0, false
+	}
 	for _, t := range r.Tests {
 		if t.Lab != lab {
+			flushUnstarted()
 			lab = t.Lab
 			title := lab
 			if l, err := cat.Find(lab); err == nil {
@@ -141,6 +166,16 @@ func (r Report) WriteText(w io.Writer, cat *labs.Catalogue, solution bool) error
 			}
 			s := labScore[lab]
 			fmt.Fprintf(ew, "\n%s   %s/%s points\n", title, FormatPoints(s[0]), FormatPoints(s[1]))
+		}
+		if n := exerciseNumber(cat, t); n > 0 && notStarted(t, n) {
+			unstarted = append(unstarted, t.Exercise)
+			if firstUnstarted == 0 {
+				firstUnstarted = n
+			}
+			continue
+		}
+		if t.Status != StatusPass && firstUnstarted == 0 {
+			earlier = true
 		}
 		line := fmt.Sprintf("  %-5s %-28s %6s/%s", StatusMark(t.Status), t.Exercise, FormatPoints(t.Score), FormatPoints(t.MaxScore))
 		if t.Subtests > 0 && t.Status != StatusPass {
@@ -153,6 +188,7 @@ func (r Report) WriteText(w io.Writer, cat *labs.Catalogue, solution bool) error
 			}
 		}
 	}
+	flushUnstarted()
 	fmt.Fprintf(ew, "\nscore: %s/%s", FormatPoints(r.Score), FormatPoints(r.MaxScore))
 	switch {
 	case r.Passed() && len(r.Tests) == 1:
@@ -164,6 +200,63 @@ func (r Report) WriteText(w io.Writer, cat *labs.Catalogue, solution bool) error
 		fmt.Fprintf(ew, "   (%s when stuck)\n", r.hintCommand())
 	}
 	return ew.err
+}
+
+// exerciseNumber is the exercise's number in its lab, from 1 (0 when the
+// catalogue does not know it).
+func exerciseNumber(cat *labs.Catalogue, t TestResult) int {
+	if cat == nil {
+		return 0
+	}
+	l, err := cat.Find(t.Lab)
+	if err != nil {
+		return 0
+	}
+	for i, e := range l.Exercises {
+		if e.ID == t.Exercise {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// starterTODO matches the lines a starter's own stubs make a grading test
+// print: "TODO(exercise 3): ApplyPoint is not written yet", "LoadTopic is not
+// written yet (exercise 1)", an SQL file of comments only; and lines that
+// only point at such a failure above ("(see the first subtest)").
+var starterTODO = regexp.MustCompile(`TODO\(exercise (\d+)\)|not written yet \(exercise (\d+)\)|has no statements yet \(only comments\)|holds no statement yet|a file of comments only creates nothing|\(see the (first subtest|subtests? above)\)`)
+
+// notStarted reports whether exercise number n failed only because the
+// learner has not written it yet: no points, and every line of its message
+// is a check's title or one of the starter's TODOs of this exercise (a TODO
+// of another exercise means this one waits on that one, not that it is
+// untouched; any other line is a real failure worth reading).
+func notStarted(t TestResult, n int) bool {
+	if t.Status != StatusFail || t.Score != 0 || t.Message == "" {
+		return false
+	}
+	own := strconv.Itoa(n)
+	var todos int
+	for _, line := range strings.Split(t.Message, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		m := starterTODO.FindAllStringSubmatch(line, -1)
+		if m == nil {
+			if strings.HasSuffix(line, ":") {
+				continue // a check's title
+			}
+			return false
+		}
+		for _, sub := range m {
+			if (sub[1] != "" && sub[1] != own) || (sub[2] != "" && sub[2] != own) {
+				return false
+			}
+		}
+		todos++
+	}
+	return todos > 0
 }
 
 // hintCommand names the hint of the first exercise that did not pass, as
