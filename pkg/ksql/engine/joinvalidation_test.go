@@ -155,7 +155,10 @@ func TestJoinConditionRefusals(t *testing.T) {
 	const ddl = `CREATE TABLE left_table (id BIGINT PRIMARY KEY, f1 BIGINT) WITH (kafka_topic='lt', value_format='JSON', partitions=1);
 		CREATE TABLE right_table (id BIGINT PRIMARY KEY, f2 BIGINT) WITH (kafka_topic='rt', value_format='JSON', partitions=1);
 		CREATE STREAM l (a INT KEY, b INT) WITH (kafka_topic='l', value_format='JSON', partitions=1);
-		CREATE STREAM r (a INT KEY, b INT) WITH (kafka_topic='r', value_format='JSON', partitions=1);`
+		CREATE STREAM r (a INT KEY, b INT) WITH (kafka_topic='r', value_format='JSON', partitions=1);
+		CREATE STREAM ws (a INT KEY, b INT) WITH (kafka_topic='ws', value_format='JSON', partitions=1, window_type='Session');
+		CREATE STREAM ws2 (a INT KEY, b INT) WITH (kafka_topic='ws2', value_format='JSON', partitions=1, window_type='Session');
+		CREATE STREAM wt (a INT KEY, b INT) WITH (kafka_topic='wt', value_format='JSON', partitions=1, window_type='Tumbling', window_size='1 SECOND');`
 	for _, tc := range []struct{ sql, want string }{
 		{"CREATE TABLE o AS SELECT * FROM left_table JOIN right_table ON id = id;",
 			"Column 'ID' is ambiguous. Could be LEFT_TABLE.ID or RIGHT_TABLE.ID."},
@@ -167,6 +170,14 @@ func TestJoinConditionRefusals(t *testing.T) {
 			"Invalid comparison expression '0' in join '(L.A = 0)'. Each side of the join comparision must contain references from exactly one source."},
 		{"CREATE STREAM o AS SELECT * FROM l JOIN r WITHIN 1 SECOND ON l.a = r.a AND l.b = r.b;",
 			"Invalid join condition: joins on multiple conditions are not yet supported. Got ((L.A = R.A) AND (L.B = R.B))."},
+		{"CREATE STREAM o AS SELECT * FROM l x JOIN l y WITHIN 1 SECOND ON x.a = y.a;",
+			"Can not join 'L' to 'L': self joins are not yet supported."},
+		{"CREATE STREAM o AS SELECT * FROM ws JOIN r WITHIN 1 SECOND ON ws.a = r.a;",
+			"Can not join windowed source to non-windowed source.\n`WS` is SESSION windowed\n`R` is not windowed"},
+		{"CREATE STREAM o AS SELECT * FROM ws JOIN wt WITHIN 1 SECOND ON ws.a = wt.a;",
+			"Incompatible windowed sources.\nLeft source: SESSION\nRight source: TUMBLING\nSession windowed sources can only be joined to other session windowed sources"},
+		{"CREATE STREAM o AS SELECT * FROM ws JOIN ws2 WITHIN 1 SECOND ON ws.b = ws2.b;",
+			"Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385."},
 	} {
 		eng, _, _ := testEngine(t)
 		mustExec(t, eng, ddl)

@@ -915,12 +915,15 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 		}
 		srcs[i] = &joinSource{ref: r, src: s, alias: sourceAlias(r.Alias, s)}
 	}
-	seenAlias := map[string]bool{}
+	seenSource := map[string]bool{}
 	for _, s := range srcs {
-		if seenAlias[strings.ToUpper(s.alias)] {
-			return nil, fmt.Errorf("Can not join '%s' to '%s': self joins require aliases for both sides.", s.src.Name, s.src.Name)
+		if seenSource[s.src.Name] {
+			return nil, fmt.Errorf("Can not join '%s' to '%s': self joins are not yet supported.", s.src.Name, s.src.Name)
 		}
-		seenAlias[strings.ToUpper(s.alias)] = true
+		seenSource[s.src.Name] = true
+	}
+	if err := checkJoinWindows(srcs); err != nil {
+		return nil, err
 	}
 	// Names for messages, in the order the statement gives the sources.
 	origLeft, origRight := srcs[0].alias, srcs[1].alias
@@ -1029,6 +1032,12 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 		named := fmt.Sprintf("%s %s %s", leftName(srcs, k), joinTypeText(j.Type), rs.src.Name)
 		if k == 0 {
 			named = fmt.Sprintf("%s %s %s", origLeftName, joinTypeText(j.Type), origRightName)
+		}
+		// A windowed source can only be joined on its key: ksqlDB does
+		// not repartition windowed sources.
+		if rs.src.Windowed() && !joinsOnKey(rexpr, sc, leftWidth, rs.src) ||
+			k == 0 && srcs[0].src.Windowed() && !keyOfLeft(lexpr, sc, leftWidth) {
+			return nil, fmt.Errorf("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 		}
 		fk := false
 		switch {
@@ -1256,6 +1265,28 @@ func syntheticKeyName(srcs []*joinSource) string {
 		return "ROWKEY"
 	}
 	return "ROWKEY_" + itoa(highest+1)
+}
+
+// checkJoinWindows refuses joins of windowed and unwindowed sources, and
+// of session-windowed with time-windowed ones, as ksqlDB does.
+func checkJoinWindows(srcs []*joinSource) error {
+	first := srcs[0].src
+	for _, s := range srcs[1:] {
+		l, r := first, s.src
+		switch {
+		case l.Windowed() != r.Windowed():
+			w, n := l, r
+			if r.Windowed() {
+				w, n = r, l
+			}
+			return fmt.Errorf("Can not join windowed source to non-windowed source.\n`%s` is %s windowed\n`%s` is not windowed", w.Name, strings.ToUpper(w.WindowType), n.Name)
+		case l.Windowed() && (l.WindowKind() == format.SessionWindowed) != (r.WindowKind() == format.SessionWindowed):
+			return fmt.Errorf("Incompatible windowed sources.\nLeft source: %s\nRight source: %s\n"+
+				"Session windowed sources can only be joined to other session windowed sources, and may still not result in expected behaviour as session bounds must be an exact match for the join to work\n"+
+				"Hopping and tumbling windowed sources can only be joined to other hopping and tumbling windowed sources", strings.ToUpper(l.WindowType), strings.ToUpper(r.WindowType))
+		}
+	}
+	return nil
 }
 
 // joinTypeText writes a join type as ksqlDB's messages do.
