@@ -155,6 +155,9 @@ func GradeLab(ctx context.Context, opts Options, lab *labs.Lab) ([]TestResult, e
 		parallel = runtime.NumCPU()
 	}
 	r := &runner{binary: binary, labDir: labDir, timeout: timeout, test2json: test2json, env: os.Environ()}
+	if grading, err := opts.Catalogue.GradingFiles(lab); err == nil {
+		r.titles = subtestTitles(grading)
+	}
 	for _, k := range sortedKeys(testEnv) {
 		r.env = append(r.env, k+"="+testEnv[k])
 	}

@@ -45,7 +45,7 @@ func TestHalves(t *testing.T) {
 	t.Run("even", func(t *testing.T) {
 		if Half(4) != 2 { t.Errorf("Half(4) should be 2, got %d", Half(4)) }
 	})
-	t.Run("odd", func(t *testing.T) {
+	t.Run("odd_numbers round down", func(t *testing.T) {
 		if Half(5) != 2 { t.Errorf("Half(5) should be 2, got %d", Half(5)) }
 	})
 	t.Run("negative", func(t *testing.T) {
@@ -131,6 +131,11 @@ func TestGradeStarterIsolatesFailures(t *testing.T) {
 	}
 	if !strings.Contains(halves.Message, "Half(5) should be 2, got 7") {
 		t.Errorf("halves: message lacks the failing subtest's output: %q", halves.Message)
+	}
+	// The check's title reads as the test wrote it: its space, and its
+	// underscore, which `go test` reports alike.
+	if !strings.Contains(halves.Message, "odd_numbers round down:\n") || !strings.Contains(halves.Message, "negative:\n") {
+		t.Errorf("halves: the checks' titles are not as the test names them: %q", halves.Message)
 	}
 	crash := got["crash"]
 	if crash.Status != StatusFail || !strings.Contains(crash.Message, "assignment to entry in nil map") {

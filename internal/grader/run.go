@@ -48,6 +48,9 @@ type runner struct {
 	timeout        time.Duration
 	// test2json is the command converting the framework's stream to JSON.
 	test2json []string
+	// titles are the subtests' names as the grading tests wrote them (see
+	// subtestTitles).
+	titles map[string]string
 }
 
 // outcome is what one run of the test binary left behind.
@@ -72,7 +75,7 @@ func runExercise(ctx context.Context, r *runner, lab *labs.Lab, ex labs.Exercise
 		result.Status, result.Message = StatusError, err.Error()
 		return result
 	}
-	judge(&result, out, ex, r.timeout)
+	judge(&result, out, ex, r.timeout, r.titles)
 	return result
 }
 
@@ -283,7 +286,7 @@ func (p *spoolPipe) overflowed() bool {
 // code the record names, and the framework's stream was read whole. The
 // record also names the run, and only the framework's events under that
 // name count, so pass lines printed by the learner's code match nothing.
-func judge(result *TestResult, out *outcome, ex labs.Exercise, timeout time.Duration) {
+func judge(result *TestResult, out *outcome, ex labs.Exercise, timeout time.Duration, titles map[string]string) {
 	learner := out.learnerOut.String()
 	m := recordLine.FindStringSubmatch(out.record)
 	switch {
@@ -308,7 +311,7 @@ func judge(result *TestResult, out *outcome, ex labs.Exercise, timeout time.Dura
 		result.Message = fmt.Sprintf("could not read the test output: %v", err)
 		return
 	}
-	score(result, exec, ex, prefix)
+	score(result, exec, ex, prefix, titles)
 	if result.Status != StatusPass && result.Message == "" {
 		result.Message = tailLines(learner, 20)
 	}
@@ -424,7 +427,7 @@ func tailLines(s string, n int) string {
 // that passed earns the exercise's points; one that failed, with subtests,
 // earns a share per passing direct subtest. Events outside prefix are not
 // the exercise's and are ignored.
-func score(result *TestResult, exec *testjson.Execution, ex labs.Exercise, prefix string) {
+func score(result *TestResult, exec *testjson.Execution, ex labs.Exercise, prefix string, titles map[string]string) {
 	pkg := exec.Package(packageName)
 	if pkg == nil {
 		result.Status = StatusError
@@ -462,7 +465,7 @@ func score(result *TestResult, exec *testjson.Execution, ex labs.Exercise, prefi
 	if !rootPassed && !rootFailed {
 		result.Status = StatusError
 		result.Message = fmt.Sprintf("the grading test %s did not run", ex.Test)
-		if out := failureOutput(pkg, failed); out != "" {
+		if out := failureOutput(pkg, failed, titles); out != "" {
 			result.Message += ":\n" + out
 		}
 		return
@@ -485,7 +488,7 @@ func score(result *TestResult, exec *testjson.Execution, ex labs.Exercise, prefi
 	} else {
 		result.SubtestsPassed = 0
 	}
-	result.Message = failureOutput(pkg, failed)
+	result.Message = failureOutput(pkg, failed, titles)
 }
 
 // namedCase is a test case with its name as the exercise knows it.
@@ -499,7 +502,7 @@ var noise = regexp.MustCompile(`^\s*(=== (RUN|PAUSE|CONT|NAME)|--- (FAIL|PASS|SK
 
 // failureOutput collects what the failing tests printed, leaf subtests
 // first, without the runner's own lines.
-func failureOutput(pkg *testjson.Package, failed []namedCase) string {
+func failureOutput(pkg *testjson.Package, failed []namedCase, titles map[string]string) string {
 	var b strings.Builder
 	seen := map[string]bool{}
 	for _, nc := range failed {
@@ -519,7 +522,7 @@ func failureOutput(pkg *testjson.Package, failed []namedCase) string {
 		}
 		seen[text] = true
 		if _, sub, ok := strings.Cut(nc.name, "/"); ok {
-			fmt.Fprintf(&b, "%s:\n", strings.ReplaceAll(sub, "_", " "))
+			fmt.Fprintf(&b, "%s:\n", subtestTitle(titles, sub))
 		}
 		b.WriteString(text)
 		b.WriteString("\n")
