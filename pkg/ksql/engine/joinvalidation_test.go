@@ -158,6 +158,8 @@ func TestJoinConditionRefusals(t *testing.T) {
 		CREATE STREAM r (a INT KEY, b INT) WITH (kafka_topic='r', value_format='JSON', partitions=1);
 		CREATE STREAM ws (a INT KEY, b INT) WITH (kafka_topic='ws', value_format='JSON', partitions=1, window_type='Session');
 		CREATE STREAM ws2 (a INT KEY, b INT) WITH (kafka_topic='ws2', value_format='JSON', partitions=1, window_type='Session');
+		CREATE STREAM wm (a INT KEY, m MAP<STRING, INT>) WITH (kafka_topic='wm', value_format='JSON', partitions=1);
+		CREATE STREAM wm2 (a INT KEY, m MAP<STRING, INT>) WITH (kafka_topic='wm2', value_format='JSON', partitions=1);
 		CREATE STREAM wt (a INT KEY, b INT) WITH (kafka_topic='wt', value_format='JSON', partitions=1, window_type='Tumbling', window_size='1 SECOND');`
 	for _, tc := range []struct{ sql, want string }{
 		{"CREATE TABLE o AS SELECT * FROM left_table JOIN right_table ON id = id;",
@@ -170,6 +172,10 @@ func TestJoinConditionRefusals(t *testing.T) {
 			"Invalid comparison expression '0' in join '(L.A = 0)'. Each side of the join comparision must contain references from exactly one source."},
 		{"CREATE STREAM o AS SELECT * FROM l JOIN r WITHIN 1 SECOND ON l.a = r.a AND l.b = r.b;",
 			"Invalid join condition: joins on multiple conditions are not yet supported. Got ((L.A = R.A) AND (L.B = R.B))."},
+		{"CREATE STREAM o AS SELECT * FROM wm JOIN wm2 WITHIN 1 SECOND ON wm.m = wm2.m;",
+			"Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: `WM_M`. Column type: MAP<STRING, INTEGER>."},
+		{"CREATE STREAM o AS SELECT * FROM wm PARTITION BY m;",
+			"Key column name: `M`. Column type: MAP<STRING, INTEGER>."},
 		{"CREATE STREAM o AS SELECT * FROM l x JOIN l y WITHIN 1 SECOND ON x.a = y.a;",
 			"Can not join 'L' to 'L': self joins are not yet supported."},
 		{"CREATE STREAM o AS SELECT * FROM ws JOIN r WITHIN 1 SECOND ON ws.a = r.a;",

@@ -574,6 +574,9 @@ func (p *planner) assignKeys(fp *finalProjection, pl *plan, items []selectItem, 
 			found = len(pl.columns) - 1
 			pl.hidden++
 		}
+		if containsMap(pl.columns[found].Type) {
+			return mapKeyError(pl.columns[found].Name, pl.columns[found].Type)
+		}
 		pl.columns[found].Key = true
 		pl.keyOrder = append(pl.keyOrder, found)
 		fp.keyItems = append(fp.keyItems, found)
@@ -1023,6 +1026,13 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 		if err != nil {
 			return nil, err
 		}
+		if containsMap(lk.t) {
+			name := rowkeyName
+			if ref, ok := lexpr.(*parser.ColumnRef); ok {
+				name = strings.ToUpper(qualifierOf(ref, sc)) + "_" + ref.Name
+			}
+			return nil, mapKeyError(name, lk.t)
+		}
 		rightTable := rs.src.Kind == parser.KindTable
 		if k == 0 {
 			sc.cols[synthetic].Type = lk.t
@@ -1035,8 +1045,8 @@ func (p *planner) planJoin(top *parser.Join, sc *scope, pl *plan) (*joinNode, er
 		}
 		// A windowed source can only be joined on its key: ksqlDB does
 		// not repartition windowed sources.
-		if rs.src.Windowed() && !joinsOnKey(rexpr, sc, leftWidth, rs.src) ||
-			k == 0 && srcs[0].src.Windowed() && !keyOfLeft(lexpr, sc, leftWidth) {
+		if !rightTable && rs.src.Windowed() && !joinsOnKey(rexpr, sc, leftWidth, rs.src) ||
+			k == 0 && !leftTable && srcs[0].src.Windowed() && !keyOfLeft(lexpr, sc, leftWidth) {
 			return nil, fmt.Errorf("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 		}
 		fk := false
@@ -1287,6 +1297,31 @@ func checkJoinWindows(srcs []*joinSource) error {
 		}
 	}
 	return nil
+}
+
+// containsMap reports whether t is or holds a MAP: ksqlDB refuses such
+// keys, whose serialization is not stable.
+func containsMap(t *types.Type) bool {
+	if t == nil {
+		return false
+	}
+	switch t.Kind {
+	case types.KindMap:
+		return true
+	case types.KindArray:
+		return containsMap(t.Elem)
+	case types.KindStruct:
+		for _, f := range t.Fields {
+			if containsMap(f.Type) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func mapKeyError(name string, t *types.Type) error {
+	return fmt.Errorf("Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: `%s`. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for more.", name, t)
 }
 
 // joinTypeText writes a join type as ksqlDB's messages do.
