@@ -54,7 +54,7 @@ func TestPullQuery(t *testing.T) {
 		n, _ := toInt(r[cols["ORDER_COUNT"]])
 		u, _ := toFloat(r[cols["TOTAL_UNITS"]])
 		if fmt.Sprint(r[cols["STATE"]]) != "State_3" || n != want.count || !near(u, want.units) {
-			t.Fatalf("%s", labtest.Mismatch("State_3's row (STATE, ORDER_COUNT, TOTAL_UNITS)", fmt.Sprintf("[State_3 %d %g]", want.count, want.units),
+			t.Fatalf("%s", labtest.Mismatch("State_3's row (STATE, ORDER_COUNT, TOTAL_UNITS)", fmt.Sprintf("[State_3 %d %.6g]", want.count, want.units),
 				fmtRow([]any{r[cols["STATE"]], r[cols["ORDER_COUNT"]], r[cols["TOTAL_UNITS"]]}), ""))
 		}
 	}

@@ -203,7 +203,7 @@ func sameTotals(a, b []total) bool {
 func fmtTotals(ts []total) string {
 	parts := make([]string, len(ts))
 	for i, x := range ts {
-		parts[i] = fmt.Sprintf("(%d, %g)", x.count, x.units)
+		parts[i] = fmt.Sprintf("(%d, %.6g)", x.count, x.units)
 	}
 	if len(parts) == 0 {
 		return "no rows"

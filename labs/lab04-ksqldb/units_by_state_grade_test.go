@@ -97,14 +97,15 @@ func checkTotals(t *testing.T, what string, want, got map[string]total, hint str
 		g, ok := got[s]
 		switch {
 		case !ok:
-			wrong = append(wrong, fmt.Sprintf("%s: missing (want %d orders, %g units)", s, want[s].count, want[s].units))
+			wrong = append(wrong, fmt.Sprintf("%s: missing (want %d orders, %.6g units)", s, want[s].count, want[s].units))
 		case g.count != want[s].count || !near(g.units, want[s].units):
-			wrong = append(wrong, fmt.Sprintf("%s: %d orders, %g units; want %d orders, %g units", s, g.count, g.units, want[s].count, want[s].units))
+			wantUnits, gotUnits := labtest.FormatPair(want[s].units, g.units)
+			wrong = append(wrong, fmt.Sprintf("%s: %d orders, %s units; want %d orders, %s units", s, g.count, gotUnits, want[s].count, wantUnits))
 		}
 	}
 	for _, s := range sortedKeys(got) {
 		if _, ok := want[s]; !ok {
-			wrong = append(wrong, fmt.Sprintf("%q: a row no order has (%d orders, %g units)", s, got[s].count, got[s].units))
+			wrong = append(wrong, fmt.Sprintf("%q: a row no order has (%d orders, %.6g units)", s, got[s].count, got[s].units))
 		}
 	}
 	if len(wrong) > 0 {
