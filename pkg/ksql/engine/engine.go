@@ -454,8 +454,12 @@ func (e *Engine) sinkSource(name string, kind parser.SourceKind, props parser.Pr
 			src.KeyFormat = format.JSON
 		}
 	}
-	if len(keys) == 0 && src.KeyFormat != format.Kafka && !kfGiven && !fGiven {
-		src.KeyFormat = format.Kafka
+	if len(keys) == 0 {
+		// A result without key columns has no key, as in ksqlDB.
+		if kfGiven {
+			return nil, fmt.Errorf("Key format specified for stream without key columns.")
+		}
+		src.KeyFormat = format.None
 	}
 	switch pl.windowKind {
 	case format.TimeWindowed:

@@ -69,3 +69,18 @@ func TestPartitionByKeyRules(t *testing.T) {
 		}
 	}
 }
+
+// A result without key columns has the NONE key format; asking for a key
+// format is refused as in ksqlDB.
+func TestKeylessResultKeyFormat(t *testing.T) {
+	eng, _, _ := testEngine(t)
+	mustExec(t, eng, `CREATE STREAM input (id INT KEY, name STRING) WITH (kafka_topic='input', value_format='JSON', partitions=1);
+		CREATE STREAM o AS SELECT id, name FROM input PARTITION BY null;`)
+	if got := eng.Catalog().Get("O").KeyFormat; got != "NONE" {
+		t.Errorf("key format = %s", got)
+	}
+	_, err := eng.Execute(context.Background(), "CREATE STREAM o2 WITH (key_format='DELIMITED') AS SELECT id, name FROM input PARTITION BY null;", nil)
+	if err == nil || !strings.Contains(err.Error(), "Key format specified for stream without key columns.") {
+		t.Errorf("error = %v", err)
+	}
+}
