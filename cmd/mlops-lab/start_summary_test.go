@@ -11,7 +11,7 @@ import (
 
 // TestStartShowsASummaryNotTheReadme: by default start prints the
 // addresses, then the lab's exercises and the command to run next, short
-// enough that the addresses stay on screen; --instructions adds the README,
+// enough that the addresses stay on screen; --instructions prints the README instead,
 // and `mlops-lab instructions` prints it without starting anything.
 func TestStartShowsASummaryNotTheReadme(t *testing.T) {
 	ws := newWorkspace(t)
