@@ -111,7 +111,9 @@ func TestHotSwap(t *testing.T) {
 		if d, ok := current(t, h); ok && d != nil {
 			t.Fatalf("after a bad first record, Current() must still be nil (no model), got version %d", d.Version())
 		}
-		if err, ok := apply(t, h, rec(1, "trades", value(2)), "version 2"); !ok || err != nil {
+		if err, ok := apply(t, h, rec(1, "trades", value(2)), "version 2"); !ok {
+			t.FailNow() // the panic is reported
+		} else if err != nil {
 			t.Fatalf("Apply(version 2) returned an error for a good artifact: %v", err)
 		}
 		wrongFormat := *art[3]
@@ -153,7 +155,9 @@ func TestHotSwap(t *testing.T) {
 
 	t.Run("records of other models are none of the holder's business", func(t *testing.T) {
 		h := &ModelHolder{Name: "trades"}
-		if err, ok := apply(t, h, rec(0, "trades", value(1)), "version 1"); !ok || err != nil {
+		if err, ok := apply(t, h, rec(0, "trades", value(1)), "version 1"); !ok {
+			t.FailNow() // the panic is reported
+		} else if err != nil {
 			t.Fatalf("Apply(version 1) returned an error for a good artifact: %v", err)
 		}
 		other := *art[3]

@@ -114,7 +114,7 @@ func (in g8Input) String() string {
 	case in.tomb:
 		return in.key + "=null"
 	case in.val != nil:
-		return fmt.Sprintf("%s=(%v, %v)", in.key, in.val.x, in.val.y)
+		return fmt.Sprintf("%s=(%.6g, %.6g)", in.key, in.val.x, in.val.y)
 	}
 	return fmt.Sprintf("%s=%s", in.key, in.raw)
 }

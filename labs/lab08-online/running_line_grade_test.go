@@ -31,7 +31,7 @@ func TestRunningLine(t *testing.T) {
 		for _, p := range pts {
 			if !labtest.Guard(t, "RunningLine.Learn", func() {
 				if err := m.Learn(p.x, p.y); err != nil {
-					t.Fatalf("Learn(x=%v, y=%v) returned an error for a good point: %v", p.x, p.y, err)
+					t.Fatalf("Learn(x=%.6g, y=%.6g) returned an error for a good point: %v", p.x, p.y, err)
 				}
 			}) {
 				return
@@ -49,14 +49,14 @@ func TestRunningLine(t *testing.T) {
 		ok := labtest.Guard(t, "RunningLine", func() {
 			for _, p := range pts {
 				if err := m.Learn(p.x, p.y); err != nil {
-					t.Fatalf("Learn(x=%v, y=%v): %v", p.x, p.y, err)
+					t.Fatalf("Learn(x=%.6g, y=%.6g): %v", p.x, p.y, err)
 				}
 			}
 			// Forget every third point, in an order of their own.
 			for i := len(pts) - 1; i >= 0; i-- {
 				if i%3 == 0 {
 					if err := m.Forget(pts[i].x, pts[i].y); err != nil {
-						t.Fatalf("Forget(x=%v, y=%v) of a point learned before: %v", pts[i].x, pts[i].y, err)
+						t.Fatalf("Forget(x=%.6g, y=%.6g) of a point learned before: %v", pts[i].x, pts[i].y, err)
 					}
 				}
 			}
@@ -91,7 +91,7 @@ func TestRunningLine(t *testing.T) {
 			if !labtest.Guard(t, "RunningLine", func() {
 				for _, p := range c.pts {
 					if err := m.Learn(p.x, p.y); err != nil {
-						t.Fatalf("Learn(x=%v, y=%v): %v", p.x, p.y, err)
+						t.Fatalf("Learn(x=%.6g, y=%.6g): %v", p.x, p.y, err)
 					}
 				}
 			}) {
@@ -122,15 +122,15 @@ func TestRunningLine(t *testing.T) {
 			}
 			for _, p := range pts {
 				if err := m.Learn(p.x, p.y); err != nil {
-					t.Fatalf("Learn(x=%v, y=%v) of a good point: %v", p.x, p.y, err)
+					t.Fatalf("Learn(x=%.6g, y=%.6g) of a good point: %v", p.x, p.y, err)
 				}
 			}
 			for _, bad := range []g8Pt{{math.NaN(), 1}, {1, math.Inf(1)}, {math.Inf(-1), 0}} {
 				if err := m.Learn(bad.x, bad.y); err == nil {
-					t.Errorf("Learn(x=%v, y=%v) returned no error: a NaN or an infinity would poison every sum for good", bad.x, bad.y)
+					t.Errorf("Learn(x=%.6g, y=%.6g) returned no error: a NaN or an infinity would poison every sum for good", bad.x, bad.y)
 				}
 				if err := m.Forget(bad.x, bad.y); err == nil {
-					t.Errorf("Forget(x=%v, y=%v) returned no error", bad.x, bad.y)
+					t.Errorf("Forget(x=%.6g, y=%.6g) returned no error", bad.x, bad.y)
 				}
 			}
 		})
@@ -165,13 +165,13 @@ func TestRunningLine(t *testing.T) {
 			for i := range 50000 {
 				p := g8Pt{1e4 + r.Float64()*1e3, 1e6 * r.Float64()}
 				if err := m.Learn(p.x, p.y); err != nil {
-					t.Fatalf("Learn(x=%v, y=%v): %v", p.x, p.y, err)
+					t.Fatalf("Learn(x=%.6g, y=%.6g): %v", p.x, p.y, err)
 				}
 				pending = append(pending, p)
 				if i%7 == 6 || i == 49999 {
 					for _, q := range pending {
 						if err := m.Forget(q.x, q.y); err != nil {
-							t.Fatalf("Forget(x=%v, y=%v): %v", q.x, q.y, err)
+							t.Fatalf("Forget(x=%.6g, y=%.6g): %v", q.x, q.y, err)
 						}
 					}
 					pending = pending[:0]

@@ -755,8 +755,11 @@ func (k *Ksql) Sources() map[string]engine.SourceInfo {
 		ctx, cancel := k.ctx(ksqlCallTimeout)
 		ents, err := k.Client.Execute(ctx, "SHOW "+what+";")
 		cancel()
-		if err != nil || len(ents) == 0 {
+		if err != nil {
 			k.t.Fatalf("SHOW %s: %v", what, err)
+		}
+		if len(ents) == 0 {
+			k.t.Fatalf("SHOW %s: the server answered nothing", what)
 		}
 		var list struct {
 			Streams []engine.SourceInfo `json:"streams"`
