@@ -47,7 +47,8 @@ func TestWindowRowtimeIsLatestRecord(t *testing.T) {
 // PARTITION BY follows ksqlDB's rules on selecting the key.
 func TestPartitionByKeyRules(t *testing.T) {
 	for _, tc := range []struct{ sql, want string }{
-		{"CREATE STREAM o AS SELECT * FROM input PARTITION BY ABS(id);", "KSQL_COL_0 INTEGER KEY, ID INTEGER, NAME STRING, AGE INTEGER"},
+		{"CREATE STREAM o AS SELECT * FROM input PARTITION BY ABS(id);", "KSQL_COL_0 INTEGER KEY, NAME STRING, AGE INTEGER, ID INTEGER"},
+		{"CREATE STREAM o AS SELECT * FROM input PARTITION BY name;", "NAME STRING KEY, AGE INTEGER, ID INTEGER"},
 		{"CREATE STREAM o AS SELECT name, id FROM input PARTITION BY ABS(id);",
 			"The query used to build `O` must include the partitioning expression ABS(INPUT.ID) in its projection (eg, SELECT ABS(INPUT.ID)...)."},
 		{"CREATE STREAM o AS SELECT name AS id, name FROM input PARTITION BY id;",

@@ -291,6 +291,7 @@ func expandSelect(q *parser.Query, sc *scope, joined bool) ([]selectItem, error)
 	for _, it := range q.Select {
 		if it.Star {
 			bounds := sc.starWindow
+			first := len(items)
 			for i, c := range sc.cols {
 				if c.Pseudo || c.Bound || it.StarQualifier != "" && !strings.EqualFold(c.Qualifier, it.StarQualifier) && !strings.EqualFold(c.Source, it.StarQualifier) {
 					continue
@@ -317,6 +318,9 @@ func expandSelect(q *parser.Query, sc *scope, joined bool) ([]selectItem, error)
 					items = append(items, windowBoundItems()...)
 					bounds = false
 				}
+			}
+			if len(q.PartitionBy) > 0 && !sc.starWindow {
+				keysLast(items[first:], sc)
 			}
 			continue
 		}
@@ -389,6 +393,46 @@ func expandSelect(q *parser.Query, sc *scope, joined bool) ([]selectItem, error)
 		seen[it.alias] = true
 	}
 	return items, nil
+}
+
+// keysLast reorders the columns `*` selected in a query that PARTITION BY
+// re-keys as ksqlDB lists them: for each source, its value columns, then
+// its key columns (which become values).
+func keysLast(items []selectItem, sc *scope) {
+	isKey := func(it selectItem) bool {
+		ref, ok := it.expr.(*parser.ColumnRef)
+		if !ok {
+			return false
+		}
+		idx, err := sc.resolve(ref)
+		return err == nil && sc.cols[idx].Key
+	}
+	qualifier := func(it selectItem) string {
+		if ref, ok := it.expr.(*parser.ColumnRef); ok {
+			return ref.Qualifier
+		}
+		return ""
+	}
+	var order []string
+	groups := map[string][2][]selectItem{}
+	for _, it := range items {
+		q := qualifier(it)
+		g, seen := groups[q]
+		if !seen {
+			order = append(order, q)
+		}
+		if isKey(it) {
+			g[1] = append(g[1], it)
+		} else {
+			g[0] = append(g[0], it)
+		}
+		groups[q] = g
+	}
+	out := items[:0:0]
+	for _, q := range order {
+		out = append(append(out, groups[q][0]...), groups[q][1]...)
+	}
+	copy(items, out)
 }
 
 // windowBoundItems selects WINDOWSTART and WINDOWEND.
