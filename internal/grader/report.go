@@ -131,8 +131,15 @@ func (r Report) WriteText(w io.Writer, cat *labs.Catalogue, solution bool) error
 		s := labScore[t.Lab]
 		labScore[t.Lab] = [2]float64{s[0] + t.Score, s[1] + t.MaxScore}
 	}
-	// An untouched starter fails every exercise with its TODO: those are
-	// gathered into one line per lab, after the lab's other results.
+	// An untouched starter fails every exercise with its TODO: when a lab
+	// has several, they are gathered into one line, after the lab's other
+	// results (a single one shows in full: its message says what to write).
+	unstartedCount := map[string]int{}
+	for _, t := range r.Tests {
+		if n := exerciseNumber(cat, t); n > 0 && notStarted(t, n) {
+			unstartedCount[t.Lab]++
+		}
+	}
 	var unstarted []string
 	firstUnstarted := 0
 	// earlier is set when an exercise before the first unstarted one did
@@ -167,7 +174,7 @@ func (r Report) WriteText(w io.Writer, cat *labs.Catalogue, solution bool) error
 			s := labScore[lab]
 			fmt.Fprintf(ew, "\n%s   %s/%s points\n", title, FormatPoints(s[0]), FormatPoints(s[1]))
 		}
-		if n := exerciseNumber(cat, t); n > 0 && notStarted(t, n) {
+		if n := exerciseNumber(cat, t); n > 0 && unstartedCount[t.Lab] > 1 && notStarted(t, n) {
 			unstarted = append(unstarted, t.Exercise)
 			if firstUnstarted == 0 {
 				firstUnstarted = n

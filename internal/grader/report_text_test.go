@@ -73,9 +73,11 @@ func TestWriteTextGathersUnstartedExercises(t *testing.T) {
 		t.Errorf("an unstarted exercise of lab8 shows on its own:\n%s", text)
 	}
 
-	// A partly done exercise (some points) is never "not started", nor is
-	// an error (a crash or a hang).
+	// A lone unstarted exercise (grade --exercise) shows in full; a partly
+	// done exercise (some points) is never "not started", nor is an error (a
+	// crash or a hang).
 	for _, tr := range []TestResult{
+		{Lab: "lab4", Exercise: ex(lab4, 0), Status: StatusFail, MaxScore: 3, Message: "x.sql has no statements yet (only comments)"},
 		{Lab: "lab4", Exercise: ex(lab4, 0), Status: StatusFail, Score: 1, MaxScore: 3, Message: "x.sql has no statements yet (only comments)"},
 		{Lab: "lab4", Exercise: ex(lab4, 0), Status: StatusError, MaxScore: 3, Message: "x.sql has no statements yet (only comments)"},
 	} {
