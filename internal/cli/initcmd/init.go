@@ -162,7 +162,7 @@ func goModTidy(ctx context.Context, dir string) error {
 func workspaceReadme(cat *labs.Catalogue) string {
 	var b strings.Builder
 	b.WriteString("# MLOps course workspace\n\nStart a lab, edit its files under `labs/`, and grade your work:\n\n")
-	b.WriteString("```\nmlops-lab start lab1\nmlops-lab grade lab1\nmlops-lab hint lab1\n```\n\n| lab | title | folder |\n|---|---|---|\n")
+	b.WriteString("```\nmlops-lab start lab1          # the lab's environment, its exercises and what to run next\nmlops-lab instructions lab1   # the lab's README\nmlops-lab grade lab1\nmlops-lab hint lab1\nmlops-lab                     # where you are\nmlops-lab doctor              # when something does not work\n```\n\n| lab | title | folder |\n|---|---|---|\n")
 	for _, l := range cat.Labs() {
 		fmt.Fprintf(&b, "| %s | %s | labs/%s |\n", l.ID, l.Title, l.Folder)
 	}

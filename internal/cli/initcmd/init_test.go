@@ -73,6 +73,15 @@ func TestInitRun(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "labs", "lab01-producers", "README.md")); err != nil {
 		t.Errorf("lab 1's starter: %v", err)
 	}
+	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"mlops-lab instructions lab1", "mlops-lab doctor", "| lab1 | "} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("the workspace's README lacks %q:\n%s", want, readme)
+		}
+	}
 	if !strings.HasSuffix(out.String(), "next: cd "+dir+" && mlops-lab start lab1\n") {
 		t.Errorf("output: %q", out.String())
 	}
