@@ -83,7 +83,7 @@ func TestKsqlTestErrors(t *testing.T) {
 	}{
 		{"missing flags", []string{"-s", "ok.sql"}, "error: --statements and --output are required"},
 		{"missing file", []string{"-s", "nope.sql", "-i", "in.json", "-o", "out.json"}, "error: nope.sql: no such file\n"},
-		{"statement error", []string{"-s", "bad.sql", "-i", "in.json", "-o", "out.json"}, "error: bad.sql:2:30: Column 'W' cannot be resolved.\n"},
+		{"statement error", []string{"-s", "bad.sql", "-i", "in.json", "-o", "out.json"}, "error: bad.sql:2:30: SELECT column 'W' cannot be resolved.\n"},
 		{"bad input JSON", []string{"-s", "ok.sql", "-i", "badin.json", "-o", "out.json"}, "error: badin.json:2:17: invalid JSON: invalid character '\"' after object key:value pair\n"},
 		{"positional arguments", []string{"ok.sql"}, "error: usage: mlops-lab ksql test"},
 	} {

@@ -95,9 +95,32 @@ func (s *scope) resolve(ref *parser.ColumnRef) (int, error) {
 		found = i
 	}
 	if found < 0 {
-		return -1, fmt.Errorf("Column '%s' cannot be resolved.", parser.FormatExpr(ref))
+		return -1, &unknownColumnError{name: parser.FormatExpr(ref)}
 	}
 	return found, nil
+}
+
+// unknownColumnError is a column that does not resolve; clause names
+// where it was used, as ksqlDB's message does (SELECT column 'X' cannot
+// be resolved.).
+type unknownColumnError struct{ name, clause string }
+
+func (e *unknownColumnError) Error() string {
+	if e.clause == "" {
+		return fmt.Sprintf("Column '%s' cannot be resolved.", e.name)
+	}
+	return fmt.Sprintf("%s column '%s' cannot be resolved.", e.clause, e.name)
+}
+
+// inClause names the clause of an unknown column error.
+func inClause(err error, clause string) error {
+	var u *unknownColumnError
+	if errors.As(err, &u) && u.clause == "" {
+		c := *u
+		c.clause = clause
+		return &c
+	}
+	return err
 }
 
 func (s *scope) hasQualifier(q string) bool {

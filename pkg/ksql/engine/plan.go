@@ -101,7 +101,7 @@ func (p *planner) planQuery(q *parser.Query) (*plan, error) {
 		}
 		var err error
 		if where, err = p.c.boolExpr(q.Where, sc); err != nil {
-			return nil, err
+			return nil, inClause(err, "WHERE")
 		}
 		pl.steps = append(pl.steps, "[ FILTER ] | Condition: "+parser.FormatExpr(q.Where))
 	}
@@ -463,7 +463,7 @@ func (p *planner) planProjection(q *parser.Query, sc *scope, pl *plan, keyExprs 
 			fp.tableFns = append(fp.tableFns, i)
 		} else {
 			if ce, err = p.c.compile(it.expr, sc); err != nil {
-				return nil, err
+				return nil, inClause(err, "SELECT")
 			}
 			t = ce.t
 		}
@@ -528,6 +528,9 @@ func (p *planner) checkPartitionKeys(q *parser.Query, items []selectItem, keyExp
 	for _, ke := range keyExprs {
 		if _, isNull := ke.(*parser.NullLiteral); isNull {
 			continue
+		}
+		if _, err := p.c.compile(ke, sc); err != nil {
+			return inClause(err, "PARTITION BY")
 		}
 		var aliases []string
 		for _, it := range items {
@@ -594,7 +597,10 @@ func (p *planner) assignKeys(fp *finalProjection, pl *plan, items []selectItem, 
 			// Not selected: add a hidden key column.
 			ce, err := p.c.compile(ke, compileScope)
 			if err != nil {
-				return err
+				if partition {
+					return inClause(err, "PARTITION BY")
+				}
+				return inClause(err, "GROUP BY")
 			}
 			name := exprName(ke)
 			if name == "" && partition {
@@ -788,7 +794,7 @@ func (p *planner) planAggregate(q *parser.Query, sc *scope, pl *plan) (*aggregat
 	for _, g := range q.GroupBy {
 		ce, err := p.c.compile(g, sc)
 		if err != nil {
-			return nil, err
+			return nil, inClause(err, "GROUP BY")
 		}
 		agg.groupExprs = append(agg.groupExprs, ce)
 		name := exprName(g)
@@ -846,7 +852,7 @@ func (p *planner) planAggregate(q *parser.Query, sc *scope, pl *plan) (*aggregat
 	}
 	if q.Having != nil {
 		if agg.having, err = p.c.boolExpr(q.Having, postScope); err != nil {
-			return nil, err
+			return nil, inClause(err, "HAVING")
 		}
 	}
 	fp := &finalProjection{}

@@ -100,3 +100,20 @@ func TestMapLiteralKeys(t *testing.T) {
 		t.Errorf("records = %v", recs)
 	}
 }
+
+// An unknown column is reported with the clause it is used in.
+func TestUnknownColumnClause(t *testing.T) {
+	for _, tc := range []struct{ sql, want string }{
+		{"CREATE STREAM o AS SELECT k, nope FROM s;", "SELECT column 'NOPE' cannot be resolved."},
+		{"CREATE STREAM o AS SELECT k FROM s WHERE nope > 1;", "WHERE column 'NOPE' cannot be resolved."},
+		{"CREATE TABLE o AS SELECT COUNT(*) FROM s GROUP BY nope;", "GROUP BY column 'NOPE' cannot be resolved."},
+		{"CREATE STREAM o AS SELECT * FROM s PARTITION BY nope;", "PARTITION BY column 'NOPE' cannot be resolved."},
+	} {
+		eng, _, _ := testEngine(t)
+		mustExec(t, eng, `CREATE STREAM s (k INT KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);`)
+		_, err := eng.Execute(context.Background(), tc.sql, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s\n  error %v\n  want  %s", tc.sql, err, tc.want)
+		}
+	}
+}

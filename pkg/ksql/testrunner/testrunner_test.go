@@ -183,7 +183,7 @@ func TestStatementErrors(t *testing.T) {
 		{"syntax error", "CREATE STREAM s (k STRING KEY, v INT)\n  WITH (kafka_topic='s', value_format='JSON');\nCREATE STREAM t AS SELECT k, v FROM s WHERE;",
 			"q.sql:3:44: expected an expression, found ';'"},
 		{"unknown column", "CREATE STREAM s (k STRING KEY, v INT)\n  WITH (kafka_topic='s', value_format='JSON');\n\nCREATE STREAM t AS\n  SELECT k, vv FROM s;",
-			"q.sql:5:13: Column 'VV' cannot be resolved."},
+			"q.sql:5:13: SELECT column 'VV' cannot be resolved."},
 		{"unknown source", "CREATE STREAM t AS SELECT * FROM nowhere;",
 			"q.sql:1:34: NOWHERE does not exist."},
 		{"no topic", "CREATE STREAM s (v INT) WITH (value_format='JSON');",
