@@ -329,11 +329,7 @@ func (c *compiler) compile(e parser.Expr, s *scope) (*compiled, error) {
 			return (v == nil) != neg, nil
 		}}, nil
 	case *parser.IsDistinct:
-		l, err := c.compile(x.L, s)
-		if err != nil {
-			return nil, err
-		}
-		rr, err := c.compile(x.R, s)
+		l, rr, err := c.compilePair(x.L, x.R, s)
 		if err != nil {
 			return nil, err
 		}
@@ -585,11 +581,7 @@ var comparisonNames = map[string]string{"=": "EQUAL", "<>": "NOT_EQUAL", "!=": "
 	"<=": "LESS_THAN_OR_EQUAL", ">": "GREATER_THAN", ">=": "GREATER_THAN_OR_EQUAL"}
 
 func (c *compiler) comparison(op string, le, re parser.Expr, s *scope) (*compiled, error) {
-	l, err := c.compile(le, s)
-	if err != nil {
-		return nil, err
-	}
-	r, err := c.compile(re, s)
+	l, r, err := c.compilePair(le, re, s)
 	if err != nil {
 		return nil, err
 	}
@@ -616,12 +608,8 @@ func (c *compiler) comparison(op string, le, re parser.Expr, s *scope) (*compile
 	}[op]
 	lt, rt := l.t, r.t
 	return &compiled{t: types.BooleanType, eval: func(row *Row) (any, error) {
-		a, err := l.eval(row)
-		if err != nil || a == nil {
-			return nil, err
-		}
-		b, err := r.eval(row)
-		if err != nil || b == nil {
+		a, b, err := evalStrict(l, r, row)
+		if err != nil || a == nil || b == nil {
 			return nil, err
 		}
 		cmp, err := types.Compare(conv(a, rt), conv(b, lt))
@@ -633,21 +621,13 @@ func (c *compiler) comparison(op string, le, re parser.Expr, s *scope) (*compile
 }
 
 func (c *compiler) binary(x *parser.Binary, s *scope) (*compiled, error) {
-	l, err := c.compile(x.L, s)
-	if err != nil {
-		return nil, err
-	}
-	r, err := c.compile(x.R, s)
+	l, r, err := c.compilePair(x.L, x.R, s)
 	if err != nil {
 		return nil, err
 	}
 	if x.Op == "||" {
 		return &compiled{t: types.StringType, eval: func(row *Row) (any, error) {
-			a, err := l.eval(row)
-			if err != nil {
-				return nil, err
-			}
-			b, err := r.eval(row)
+			a, b, err := evalPair(l, r, row)
 			if err != nil {
 				return nil, err
 			}
@@ -663,12 +643,8 @@ func (c *compiler) binary(x *parser.Binary, s *scope) (*compiled, error) {
 		return nil, fmt.Errorf("Error processing expression: %s. %v", parser.FormatExpr(x), err)
 	}
 	return &compiled{t: rt, eval: func(row *Row) (any, error) {
-		a, err := l.eval(row)
-		if err != nil || a == nil {
-			return nil, err
-		}
-		b, err := r.eval(row)
-		if err != nil || b == nil {
+		a, b, err := evalStrict(l, r, row)
+		if err != nil || a == nil || b == nil {
 			return nil, err
 		}
 		return types.Arith(op, a, b, rt)
@@ -676,11 +652,7 @@ func (c *compiler) binary(x *parser.Binary, s *scope) (*compiled, error) {
 }
 
 func (c *compiler) subscript(x *parser.Subscript, s *scope) (*compiled, error) {
-	base, err := c.compile(x.Base, s)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := c.compile(x.Index, s)
+	base, idx, err := c.compilePair(x.Base, x.Index, s)
 	if err != nil {
 		return nil, err
 	}
@@ -690,12 +662,8 @@ func (c *compiler) subscript(x *parser.Subscript, s *scope) (*compiled, error) {
 			return nil, fmt.Errorf("array index must be an integer, got %s", idx.t)
 		}
 		return &compiled{t: base.t.Elem, eval: func(r *Row) (any, error) {
-			b, err := base.eval(r)
-			if err != nil || b == nil {
-				return nil, err
-			}
-			iv, err := idx.eval(r)
-			if err != nil || iv == nil {
+			b, iv, err := evalStrict(base, idx, r)
+			if err != nil || b == nil || iv == nil {
 				return nil, err
 			}
 			arr := b.([]any)
@@ -711,12 +679,8 @@ func (c *compiler) subscript(x *parser.Subscript, s *scope) (*compiled, error) {
 	case types.KindMap:
 		kt := base.t.Key
 		return &compiled{t: base.t.Elem, eval: func(r *Row) (any, error) {
-			b, err := base.eval(r)
-			if err != nil || b == nil {
-				return nil, err
-			}
-			k, err := idx.eval(r)
-			if err != nil || k == nil {
+			b, k, err := evalStrict(base, idx, r)
+			if err != nil || b == nil || k == nil {
 				return nil, err
 			}
 			k, err = types.Cast(k, kt)
@@ -730,11 +694,7 @@ func (c *compiler) subscript(x *parser.Subscript, s *scope) (*compiled, error) {
 }
 
 func (c *compiler) like(x *parser.Like, s *scope) (*compiled, error) {
-	val, err := c.compile(x.X, s)
-	if err != nil {
-		return nil, err
-	}
-	pat, err := c.compile(x.Pattern, s)
+	val, pat, err := c.compilePair(x.X, x.Pattern, s)
 	if err != nil {
 		return nil, err
 	}
@@ -969,6 +929,30 @@ func evalPair(x, y *compiled, r *Row) (a, b any, err error) {
 		return nil, nil, err
 	}
 	if b, err = y.eval(r); err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
+}
+
+// evalStrict evaluates two operands in order for an operator that is NULL
+// when either operand is: a NULL first operand leaves the second unevaluated,
+// and either result may then be nil.
+func evalStrict(x, y *compiled, r *Row) (a, b any, err error) {
+	if a, err = x.eval(r); err != nil || a == nil {
+		return nil, nil, err
+	}
+	if b, err = y.eval(r); err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
+}
+
+// compilePair compiles two operands in order, stopping at the first error.
+func (c *compiler) compilePair(x, y parser.Expr, s *scope) (a, b *compiled, err error) {
+	if a, err = c.compile(x, s); err != nil {
+		return nil, nil, err
+	}
+	if b, err = c.compile(y, s); err != nil {
 		return nil, nil, err
 	}
 	return a, b, nil
