@@ -9,6 +9,7 @@ package parser
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -187,6 +188,21 @@ func (p *parser) exprList(close string) ([]Expr, error) {
 		return err
 	})
 	return list, err
+}
+
+// assignments parses the ")"-closed list of "key := value" items of a MAP or
+// STRUCT constructor; key reads what stands before each ":=".
+func assignments[K any](p *parser, key func() (K, error)) (keys []K, vals []Expr, err error) {
+	err = p.commaList(")", func() error {
+		k, err := key()
+		if err != nil {
+			return err
+		}
+		v, err := p.assignedExpr()
+		keys, vals = append(keys, k), append(vals, v)
+		return err
+	})
+	return keys, vals, err
 }
 
 // assignedExpr parses `:= expr`, the value part of MAP and STRUCT entries.
@@ -1316,36 +1332,27 @@ func (p *parser) predicate() (Expr, error) {
 }
 
 func (p *parser) additive() (Expr, error) {
-	l, err := p.multiplicative()
-	if err != nil {
-		return nil, err
-	}
-	for {
-		t := p.peek()
-		if t.Kind != TokOp || (t.Text != "+" && t.Text != "-" && t.Text != "||") {
-			return l, nil
-		}
-		p.i++
-		r, err := p.multiplicative()
-		if err != nil {
-			return nil, err
-		}
-		l = &Binary{Op: t.Text, L: l, R: r}
-	}
+	return p.leftAssoc(p.multiplicative, "+", "-", "||")
 }
 
 func (p *parser) multiplicative() (Expr, error) {
-	l, err := p.unary()
+	return p.leftAssoc(p.unary, "*", "/", "%")
+}
+
+// leftAssoc parses one precedence level of left-associative binary
+// operators: operands come from the next tighter level.
+func (p *parser) leftAssoc(operand func() (Expr, error), ops ...string) (Expr, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
 	for {
 		t := p.peek()
-		if t.Kind != TokOp || (t.Text != "*" && t.Text != "/" && t.Text != "%") {
+		if t.Kind != TokOp || !slices.Contains(ops, t.Text) {
 			return l, nil
 		}
 		p.i++
-		r, err := p.unary()
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
@@ -1497,38 +1504,20 @@ func (p *parser) primary() (Expr, error) {
 		case "MAP":
 			if p.isOpAt(1, "(") {
 				p.i += 2
-				m := &MapCtor{}
-				err := p.commaList(")", func() error {
-					k, err := p.expr()
-					if err != nil {
-						return err
-					}
-					v, err := p.assignedExpr()
-					m.Keys, m.Values = append(m.Keys, k), append(m.Values, v)
-					return err
-				})
+				keys, vals, err := assignments(p, p.expr)
 				if err != nil {
 					return nil, err
 				}
-				return m, nil
+				return &MapCtor{Keys: keys, Values: vals}, nil
 			}
 		case "STRUCT":
 			if p.isOpAt(1, "(") {
 				p.i += 2
-				s := &StructCtor{}
-				err := p.commaList(")", func() error {
-					n, err := p.fieldName()
-					if err != nil {
-						return err
-					}
-					v, err := p.assignedExpr()
-					s.Names, s.Values = append(s.Names, n), append(s.Values, v)
-					return err
-				})
+				names, vals, err := assignments(p, p.fieldName)
 				if err != nil {
 					return nil, err
 				}
-				return s, nil
+				return &StructCtor{Names: names, Values: vals}, nil
 			}
 		}
 		if reserved[t.Val] {
