@@ -104,6 +104,29 @@ func (l *lexer) skipSpace() error {
 	return nil
 }
 
+// quoted reads the text between the quote q at the current offset and its
+// closing quote, a doubled q standing for one; ok is false when the input
+// ends first.
+func (l *lexer) quoted(q byte) (text string, ok bool) {
+	var b strings.Builder
+	l.advance(1)
+	for l.off < len(l.src) {
+		ch := l.src[l.off]
+		if ch == q {
+			if l.off+1 < len(l.src) && l.src[l.off+1] == q {
+				b.WriteByte(q)
+				l.advance(2)
+				continue
+			}
+			l.advance(1)
+			return b.String(), true
+		}
+		b.WriteByte(ch)
+		l.advance(1)
+	}
+	return "", false
+}
+
 var ops2 = []string{"<=", ">=", "<>", "!=", "->", ":=", "=>", "||"}
 
 func (l *lexer) next() (Token, error) {
@@ -121,51 +144,20 @@ func (l *lexer) next() (Token, error) {
 	}
 	switch {
 	case c == '\'':
-		var b strings.Builder
-		l.advance(1)
-		for {
-			if l.off >= len(l.src) {
-				return Token{}, &Error{Pos: start, Msg: "unterminated string literal"}
-			}
-			ch := l.src[l.off]
-			if ch == '\'' {
-				if l.off+1 < len(l.src) && l.src[l.off+1] == '\'' {
-					b.WriteByte('\'')
-					l.advance(2)
-					continue
-				}
-				l.advance(1)
-				break
-			}
-			b.WriteByte(ch)
-			l.advance(1)
+		v, ok := l.quoted(c)
+		if !ok {
+			return Token{}, &Error{Pos: start, Msg: "unterminated string literal"}
 		}
-		return mk(TokString, l.src[off:l.off], b.String()), nil
+		return mk(TokString, l.src[off:l.off], v), nil
 	case c == '`' || c == '"':
-		q := c
-		var b strings.Builder
-		l.advance(1)
-		for {
-			if l.off >= len(l.src) {
-				return Token{}, &Error{Pos: start, Msg: "unterminated quoted identifier"}
-			}
-			ch := l.src[l.off]
-			if ch == q {
-				if l.off+1 < len(l.src) && l.src[l.off+1] == q {
-					b.WriteByte(q)
-					l.advance(2)
-					continue
-				}
-				l.advance(1)
-				break
-			}
-			b.WriteByte(ch)
-			l.advance(1)
+		v, ok := l.quoted(c)
+		if !ok {
+			return Token{}, &Error{Pos: start, Msg: "unterminated quoted identifier"}
 		}
-		if b.Len() == 0 {
+		if v == "" {
 			return Token{}, &Error{Pos: start, Msg: "empty quoted identifier"}
 		}
-		return mk(TokQuotedIdent, l.src[off:l.off], b.String()), nil
+		return mk(TokQuotedIdent, l.src[off:l.off], v), nil
 	case isDigit(c) || c == '.' && l.off+1 < len(l.src) && isDigit(l.src[l.off+1]):
 		return l.number(start, off)
 	case isIdentStart(c):
