@@ -80,32 +80,17 @@ func formatExpr(b *strings.Builder, e Expr) {
 		formatExpr(b, x.X)
 		b.WriteByte(')')
 	case *Between:
-		b.WriteByte('(')
-		formatExpr(b, x.X)
-		if x.Negated {
-			b.WriteString(" NOT")
-		}
-		b.WriteString(" BETWEEN ")
+		formatNegatable(b, x.X, x.Negated, " BETWEEN ")
 		formatExpr(b, x.Lo)
 		b.WriteString(" AND ")
 		formatExpr(b, x.Hi)
 		b.WriteByte(')')
 	case *In:
-		b.WriteByte('(')
-		formatExpr(b, x.X)
-		if x.Negated {
-			b.WriteString(" NOT")
-		}
-		b.WriteString(" IN (")
+		formatNegatable(b, x.X, x.Negated, " IN (")
 		formatExprs(b, x.List)
 		b.WriteString("))")
 	case *Like:
-		b.WriteByte('(')
-		formatExpr(b, x.X)
-		if x.Negated {
-			b.WriteString(" NOT")
-		}
-		b.WriteString(" LIKE ")
+		formatNegatable(b, x.X, x.Negated, " LIKE ")
 		formatExpr(b, x.Pattern)
 		if x.Escape != "" {
 			b.WriteString(" ESCAPE '" + x.Escape + "'")
@@ -196,6 +181,17 @@ func formatInfix(b *strings.Builder, l Expr, op string, r Expr) {
 	b.WriteString(" " + op + " ")
 	formatExpr(b, r)
 	b.WriteByte(')')
+}
+
+// formatNegatable opens `(x [NOT] kw` for the predicates NOT may negate;
+// kw carries its own spacing and the caller writes the rest.
+func formatNegatable(b *strings.Builder, x Expr, negated bool, kw string) {
+	b.WriteByte('(')
+	formatExpr(b, x)
+	if negated {
+		b.WriteString(" NOT")
+	}
+	b.WriteString(kw)
 }
 
 // formatList renders n items separated by ", ".
