@@ -558,11 +558,18 @@ func (p *planner) checkPartitionKeys(q *parser.Query, items []selectItem, keyExp
 // sourceQualified formats e with its columns qualified by their source's
 // name, as ksqlDB's messages write them (ABS(INPUT.ID)).
 func sourceQualified(e parser.Expr, sc *scope) string {
+	return formatQualified(e, sc, func(c scopeColumn) string { return c.Source })
+}
+
+// formatQualified formats e with each unqualified column that sc resolves
+// qualified by qual of its column (left bare where qual gives ""); e is
+// left as it was.
+func formatQualified(e parser.Expr, sc *scope, qual func(scopeColumn) string) string {
 	var refs []*parser.ColumnRef
 	walk(e, func(x parser.Expr) bool {
 		if ref, ok := x.(*parser.ColumnRef); ok && ref.Qualifier == "" {
-			if idx, err := sc.resolve(ref); err == nil && sc.cols[idx].Source != "" {
-				ref.Qualifier = sc.cols[idx].Source
+			if idx, err := sc.resolve(ref); err == nil && qual(sc.cols[idx]) != "" {
+				ref.Qualifier = qual(sc.cols[idx])
 				refs = append(refs, ref)
 			}
 		}
@@ -1288,21 +1295,7 @@ func checkJoinOn(on parser.Expr, sc *scope) error {
 // joinFormat formats a join expression with its columns qualified by
 // their sources, as ksqlDB's messages show it.
 func joinFormat(e parser.Expr, sc *scope) string {
-	var refs []*parser.ColumnRef
-	walk(e, func(x parser.Expr) bool {
-		if ref, ok := x.(*parser.ColumnRef); ok && ref.Qualifier == "" {
-			if idx, err := sc.resolve(ref); err == nil && sc.cols[idx].Qualifier != "" {
-				ref.Qualifier = sc.cols[idx].Qualifier
-				refs = append(refs, ref)
-			}
-		}
-		return true
-	})
-	out := parser.FormatExpr(e)
-	for _, ref := range refs {
-		ref.Qualifier = ""
-	}
-	return out
+	return formatQualified(e, sc, func(c scopeColumn) string { return c.Qualifier })
 }
 
 // syntheticKeyName is the name of a join's synthetic key: ROWKEY, or
