@@ -270,57 +270,19 @@ func hasColumnRef(e parser.Expr) bool {
 	return found
 }
 
-// walkExpr calls f for e and every expression under it.
+// walkExpr calls f for e and the expressions under it, as walk visits
+// them, except that it does not look inside LIKE, IS DISTINCT FROM, CASE,
+// MAP constructors and lambdas: the pull-query checks built on it never
+// have.
 func walkExpr(e parser.Expr, f func(parser.Expr)) {
-	if e == nil {
-		return
-	}
-	f(e)
-	switch x := e.(type) {
-	case *parser.Binary:
-		walkExpr(x.L, f)
-		walkExpr(x.R, f)
-	case *parser.Comparison:
-		walkExpr(x.L, f)
-		walkExpr(x.R, f)
-	case *parser.Logical:
-		walkExpr(x.L, f)
-		walkExpr(x.R, f)
-	case *parser.Unary:
-		walkExpr(x.X, f)
-	case *parser.Not:
-		walkExpr(x.X, f)
-	case *parser.Between:
-		walkExpr(x.X, f)
-		walkExpr(x.Lo, f)
-		walkExpr(x.Hi, f)
-	case *parser.In:
-		walkExpr(x.X, f)
-		for _, v := range x.List {
-			walkExpr(v, f)
+	walk(e, func(x parser.Expr) bool {
+		f(x)
+		switch x.(type) {
+		case *parser.Like, *parser.IsDistinct, *parser.Case, *parser.MapCtor, *parser.Lambda:
+			return false
 		}
-	case *parser.IsNull:
-		walkExpr(x.X, f)
-	case *parser.Cast:
-		walkExpr(x.X, f)
-	case *parser.FuncCall:
-		for _, a := range x.Args {
-			walkExpr(a, f)
-		}
-	case *parser.Dereference:
-		walkExpr(x.Base, f)
-	case *parser.Subscript:
-		walkExpr(x.Base, f)
-		walkExpr(x.Index, f)
-	case *parser.ArrayCtor:
-		for _, v := range x.Elems {
-			walkExpr(v, f)
-		}
-	case *parser.StructCtor:
-		for _, v := range x.Values {
-			walkExpr(v, f)
-		}
-	}
+		return true
+	})
 }
 
 // windowBoundTimes replaces the strings compared with WINDOWSTART or
