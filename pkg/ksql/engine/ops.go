@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/format"
@@ -1075,7 +1074,14 @@ func (j *joinNode) purge(before, after int64) {
 		grace = j.within.Grace
 	}
 	limit := j.streamTime - before - after - grace
-	for k, rows := range j.leftBuf {
+	dropBefore(j.leftBuf, limit)
+	dropBefore(j.rightState, limit)
+}
+
+// dropBefore drops from buf the rows stamped before limit, and the keys
+// left without rows.
+func dropBefore(buf map[string][]*Row, limit int64) {
+	for k, rows := range buf {
 		kept := rows[:0]
 		for _, r := range rows {
 			if r.Timestamp >= limit {
@@ -1083,34 +1089,19 @@ func (j *joinNode) purge(before, after int64) {
 			}
 		}
 		if len(kept) == 0 {
-			delete(j.leftBuf, k)
+			delete(buf, k)
 		} else {
-			j.leftBuf[k] = kept
-		}
-	}
-	for k, rows := range j.rightState {
-		kept := rows[:0]
-		for _, r := range rows {
-			if r.Timestamp >= limit {
-				kept = append(kept, r)
-			}
-		}
-		if len(kept) == 0 {
-			delete(j.rightState, k)
-		} else {
-			j.rightState[k] = kept
+			buf[k] = kept
 		}
 	}
 }
 
+// describeColumns renders a result schema as schemaString renders a
+// source's.
 func describeColumns(cols []outputColumn) string {
-	parts := make([]string, len(cols))
+	cs := make([]Column, len(cols))
 	for i, c := range cols {
-		s := parser.QuoteIdent(c.Name) + " " + c.Type.String()
-		if c.Key {
-			s += " KEY"
-		}
-		parts[i] = s
+		cs[i] = Column(c)
 	}
-	return strings.Join(parts, ", ")
+	return schemaString(cs)
 }
