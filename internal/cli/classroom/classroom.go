@@ -17,11 +17,9 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/internal/classroom"
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
-	"github.com/mlops-lab/mlops-lab/internal/env"
 	"github.com/mlops-lab/mlops-lab/internal/grader"
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
-	"github.com/mlops-lab/mlops-lab/pkg/labcontract"
 )
 
 // NewCmdClassroom returns the classroom command group.
@@ -168,7 +166,7 @@ type ReportOptions struct {
 	IO          *iostreams.IOStreams
 	Ctx         context.Context
 	ResolvePath func(string) string
-	Connect     func(context.Context, *cmdutil.EnvFlags, env.Needs) (env.Environment, error)
+	Connect     cmdutil.ConnectFunc
 
 	Workspaces []string
 	Labs       []string
@@ -205,36 +203,19 @@ func reportRun(opts *ReportOptions) error {
 	}
 	selected := cat.Labs()
 	if len(opts.Labs) > 0 {
-		selected = nil
-		for _, name := range opts.Labs {
-			l, err := cat.Find(name)
-			if err != nil {
-				return cmdutil.CannotRun(err)
-			}
-			selected = append(selected, l)
+		if selected, err = cmdutil.FindLabs(cat, opts.Labs); err != nil {
+			return cmdutil.CannotRun(err)
 		}
 	}
 	dirs := make([]string, len(opts.Workspaces))
 	for i, d := range opts.Workspaces {
 		dirs[i] = opts.ResolvePath(d)
 	}
-	var needs env.Needs
-	for _, l := range selected {
-		needs.Kafka = needs.Kafka || l.NeedsKafka()
-		needs.KSQL = needs.KSQL || l.NeedsKSQL()
+	testEnv, closeEnv, err := cmdutil.LabTestEnv(ctx, opts.Connect, &opts.Env, selected)
+	if err != nil {
+		return cmdutil.CannotRun(err)
 	}
-	testEnv := map[string]string{}
-	if needs.Kafka || needs.KSQL {
-		e, err := opts.Connect(ctx, &opts.Env, needs)
-		if err != nil {
-			return cmdutil.CannotRun(err)
-		}
-		defer e.Close(context.Background())
-		testEnv[labcontract.EnvBootstrap] = e.Bootstrap()
-		if e.KsqlURL() != "" {
-			testEnv[labcontract.EnvKsqlURL] = e.KsqlURL()
-		}
-	}
+	defer closeEnv()
 	rows, err := classroom.Report(ctx, dirs, classroom.ReportOptions{
 		Catalogue: cat,
 		Labs:      selected,

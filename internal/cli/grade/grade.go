@@ -14,13 +14,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
-	"github.com/mlops-lab/mlops-lab/internal/env"
 	"github.com/mlops-lab/mlops-lab/internal/grader"
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/progress"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
-	"github.com/mlops-lab/mlops-lab/pkg/labcontract"
 )
 
 // GradeOptions is what `grade` needs.
@@ -28,7 +26,7 @@ type GradeOptions struct {
 	IO        *iostreams.IOStreams
 	Workspace func() (workspace.Workspace, error)
 	// Connect finds or starts the Kafka (and ksqlDB) the tests run against.
-	Connect func(context.Context, *cmdutil.EnvFlags, env.Needs) (env.Environment, error)
+	Connect cmdutil.ConnectFunc
 	// ResolvePath makes paths the learner typed absolute.
 	ResolvePath func(string) string
 	// Ctx ends grading (Ctrl+C, SIGTERM).
@@ -129,13 +127,8 @@ func gradeRun(opts *GradeOptions) error {
 	}
 	selected := cat.Labs()
 	if !opts.All {
-		selected = nil
-		for _, name := range opts.Labs {
-			l, err := cat.Find(name)
-			if err != nil {
-				return cmdutil.CannotRun(err)
-			}
-			selected = append(selected, l)
+		if selected, err = cmdutil.FindLabs(cat, opts.Labs); err != nil {
+			return cmdutil.CannotRun(err)
 		}
 	}
 	if opts.Exercise != "" {
@@ -144,23 +137,11 @@ func gradeRun(opts *GradeOptions) error {
 		}
 	}
 
-	var needs env.Needs
-	for _, l := range selected {
-		needs.Kafka = needs.Kafka || l.NeedsKafka()
-		needs.KSQL = needs.KSQL || l.NeedsKSQL()
+	testEnv, closeEnv, err := cmdutil.LabTestEnv(ctx, opts.Connect, &opts.Env, selected)
+	if err != nil {
+		return cmdutil.CannotRun(err)
 	}
-	testEnv := map[string]string{}
-	if needs.Kafka || needs.KSQL {
-		e, err := opts.Connect(ctx, &opts.Env, needs)
-		if err != nil {
-			return cmdutil.CannotRun(err)
-		}
-		defer e.Close(context.Background())
-		testEnv[labcontract.EnvBootstrap] = e.Bootstrap()
-		if e.KsqlURL() != "" {
-			testEnv[labcontract.EnvKsqlURL] = e.KsqlURL()
-		}
-	}
+	defer closeEnv()
 
 	if opts.Watch {
 		return watchGrade(opts, ws, cat, selected[0], testEnv)

@@ -54,11 +54,7 @@ next step for the exercise; --all shows every step at once.`,
 }
 
 func hintRun(opts *HintOptions) error {
-	cat, err := labs.Default()
-	if err != nil {
-		return err
-	}
-	lab, err := cat.Find(opts.Lab)
+	_, lab, err := cmdutil.FindLab(opts.Lab)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
-	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
 )
 
@@ -45,11 +44,7 @@ into a file or a pipe it is the Markdown itself.`,
 }
 
 func instructionsRun(opts *InstructionsOptions) error {
-	cat, err := labs.Default()
-	if err != nil {
-		return err
-	}
-	lab, err := cat.Find(opts.Lab)
+	cat, lab, err := cmdutil.FindLab(opts.Lab)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
-	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
 )
 
@@ -50,11 +49,7 @@ folder are left alone.`,
 }
 
 func resetRun(opts *ResetOptions) error {
-	cat, err := labs.Default()
-	if err != nil {
-		return err
-	}
-	lab, err := cat.Find(opts.Lab)
+	cat, lab, err := cmdutil.FindLab(opts.Lab)
 	if err != nil {
 		return err
 	}

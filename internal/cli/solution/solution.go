@@ -13,7 +13,6 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
-	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
 )
 
@@ -54,11 +53,7 @@ func NewCmdSolution(f *cmdutil.Factory, runF func(*SolutionOptions) error) *cobr
 }
 
 func solutionRun(opts *SolutionOptions) error {
-	cat, err := labs.Default()
-	if err != nil {
-		return err
-	}
-	lab, err := cat.Find(opts.Lab)
+	cat, lab, err := cmdutil.FindLab(opts.Lab)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/cli/instructions"
 	"github.com/mlops-lab/mlops-lab/internal/env"
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
-	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/progress"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
 	"github.com/mlops-lab/mlops-lab/pkg/labcontract"
@@ -93,11 +92,7 @@ func startRun(opts *StartOptions) error {
 	ctx := opts.Ctx
 	out, errOut := opts.IO.Out, opts.IO.ErrOut
 	started := time.Now()
-	cat, err := labs.Default()
-	if err != nil {
-		return err
-	}
-	lab, err := cat.Find(opts.Lab)
+	cat, lab, err := cmdutil.FindLab(opts.Lab)
 	if err != nil {
 		return err
 	}
