@@ -291,71 +291,40 @@ func (r *jsonReader) value(t *types.Type) (any, error) {
 		}
 		r.i++
 		out := []any{}
-		r.ws()
-		if r.peek() == ']' {
-			r.i++
-			return out, nil
-		}
-		for {
+		if err := r.items(']', func() error {
 			v, err := r.value(t.Elem)
-			if err != nil {
-				return nil, err
-			}
 			out = append(out, v)
-			r.ws()
-			switch r.peek() {
-			case ',':
-				r.i++
-			case ']':
-				r.i++
-				return out, nil
-			default:
-				return nil, r.errf("expected ',' or ']'")
-			}
+			return err
+		}); err != nil {
+			return nil, err
 		}
+		return out, nil
 	case types.KindMap:
 		if c != '{' {
 			return nil, r.errf("expected MAP")
 		}
 		r.i++
 		m := &types.Map{}
-		r.ws()
-		if r.peek() == '}' {
-			r.i++
-			return m, nil
-		}
-		for {
-			r.ws()
-			k, err := r.str()
+		if err := r.items('}', func() error {
+			k, err := r.member()
 			if err != nil {
-				return nil, err
+				return err
 			}
-			r.ws()
-			if r.peek() != ':' {
-				return nil, r.errf("expected ':'")
-			}
-			r.i++
 			v, err := r.value(t.Elem)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			kv, err := types.Cast(k, t.Key)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			m.Keys = append(m.Keys, kv)
 			m.Values = append(m.Values, v)
-			r.ws()
-			switch r.peek() {
-			case ',':
-				r.i++
-			case '}':
-				r.i++
-				return m, nil
-			default:
-				return nil, r.errf("expected ',' or '}'")
-			}
+			return nil
+		}); err != nil {
+			return nil, err
 		}
+		return m, nil
 	case types.KindStruct:
 		if c != '{' {
 			return nil, r.errf("expected STRUCT")
@@ -382,45 +351,63 @@ func (r *jsonReader) object(resolve func(string) (int, *types.Type), dst []any) 
 		return r.errf("expected object")
 	}
 	r.i++
+	return r.items('}', func() error {
+		k, err := r.member()
+		if err != nil {
+			return err
+		}
+		idx, ft := resolve(k)
+		if idx < 0 {
+			_, err := r.skip()
+			return err
+		}
+		v, err := r.value(ft)
+		if err != nil {
+			return fmt.Errorf("field %s: %w", k, err)
+		}
+		dst[idx] = v
+		return nil
+	})
+}
+
+// items reads the comma-separated items of an array or object, after its
+// opening bracket, through the close bracket; item reads one.
+func (r *jsonReader) items(close byte, item func() error) error {
 	r.ws()
-	if r.peek() == '}' {
+	if r.peek() == close {
 		r.i++
 		return nil
 	}
 	for {
-		r.ws()
-		k, err := r.str()
-		if err != nil {
+		if err := item(); err != nil {
 			return err
-		}
-		r.ws()
-		if r.peek() != ':' {
-			return r.errf("expected ':'")
-		}
-		r.i++
-		idx, ft := resolve(k)
-		if idx < 0 {
-			if _, err := r.skip(); err != nil {
-				return err
-			}
-		} else {
-			v, err := r.value(ft)
-			if err != nil {
-				return fmt.Errorf("field %s: %w", k, err)
-			}
-			dst[idx] = v
 		}
 		r.ws()
 		switch r.peek() {
 		case ',':
 			r.i++
-		case '}':
+		case close:
 			r.i++
 			return nil
 		default:
-			return r.errf("expected ',' or '}'")
+			return r.errf("expected ',' or '%c'", close)
 		}
 	}
+}
+
+// member reads an object member's name and the ':' after it.
+func (r *jsonReader) member() (string, error) {
+	r.ws()
+	k, err := r.str()
+	if err != nil {
+		return "", err
+	}
+	r.ws()
+	if r.peek() != ':' {
+		return "", r.errf("expected ':'")
+	}
+	r.i++
+	return k, nil
 }
 
 // parseNumber coerces number text (or a quoted string) to a numeric type.
