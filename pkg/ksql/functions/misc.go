@@ -126,13 +126,7 @@ func registerMisc(r *Registry) {
 			if len(args) < 2 || len(args) > 3 || !isInt(args[0]) || !isStr(args[1]) {
 				return nil, nil, argErr("TIMESTAMPTOSTRING", args)
 			}
-			return types.StringType, nullSafe(func(a []any) (any, error) {
-				loc, err := zone(a, 2)
-				if err != nil {
-					return nil, err
-				}
-				return formatJava(time.UnixMilli(types.ToInt64(a[0])).In(loc), a[1].(string)), nil
-			}), nil
+			return types.StringType, formatMillis, nil
 		},
 	})
 	r.AddScalar(&Scalar{
@@ -143,13 +137,7 @@ func registerMisc(r *Registry) {
 			if len(args) < 2 || len(args) > 3 || !isStr(args[1]) {
 				return nil, nil, argErr("FORMAT_TIMESTAMP", args)
 			}
-			return types.StringType, nullSafe(func(a []any) (any, error) {
-				loc, err := zone(a, 2)
-				if err != nil {
-					return nil, err
-				}
-				return formatJava(time.UnixMilli(types.ToInt64(a[0])).In(loc), a[1].(string)), nil
-			}), nil
+			return types.StringType, formatMillis, nil
 		},
 	})
 	parse := func(name string, ret *types.Type) {
@@ -191,6 +179,17 @@ func registerMisc(r *Registry) {
 		},
 	})
 }
+
+// formatMillis formats a[0], milliseconds since the epoch (BIGINT or
+// TIMESTAMP), with the java.text.SimpleDateFormat pattern a[1] in the time
+// zone a[2] (UTC without one).
+var formatMillis = nullSafe(func(a []any) (any, error) {
+	loc, err := zone(a, 2)
+	if err != nil {
+		return nil, err
+	}
+	return formatJava(time.UnixMilli(types.ToInt64(a[0])).In(loc), a[1].(string)), nil
+})
 
 func zone(a []any, i int) (*time.Location, error) {
 	if len(a) <= i {
