@@ -1200,32 +1200,23 @@ func (p *parser) window() (*WindowExpr, error) {
 
 func (p *parser) expr() (Expr, error) { return p.orExpr() }
 
-func (p *parser) orExpr() (Expr, error) {
-	l, err := p.andExpr()
-	if err != nil {
-		return nil, err
-	}
-	for p.acceptKw("OR") {
-		r, err := p.andExpr()
-		if err != nil {
-			return nil, err
-		}
-		l = &Logical{Op: "OR", L: l, R: r}
-	}
-	return l, nil
-}
+func (p *parser) orExpr() (Expr, error) { return p.logical("OR", p.andExpr) }
 
-func (p *parser) andExpr() (Expr, error) {
-	l, err := p.notExpr()
+func (p *parser) andExpr() (Expr, error) { return p.logical("AND", p.notExpr) }
+
+// logical parses operands from the next tighter level joined by the
+// keyword op (AND or OR), grouping to the left.
+func (p *parser) logical(op string, operand func() (Expr, error)) (Expr, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for p.acceptKw("AND") {
-		r, err := p.notExpr()
+	for p.acceptKw(op) {
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		l = &Logical{Op: "AND", L: l, R: r}
+		l = &Logical{Op: op, L: l, R: r}
 	}
 	return l, nil
 }
