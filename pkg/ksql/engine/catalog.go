@@ -88,6 +88,18 @@ func (s *Source) ValueCodec() (format.Codec, error) {
 	return format.NewValueCodec(s.ValueFormat, toFormatCols(s.ValueColumns()), format.Options{Delimiter: s.Delimiter, WrapSingleValue: s.WrapSingleValue})
 }
 
+// codecs builds the source's key and value codecs, stopping at the first
+// error.
+func (s *Source) codecs() (key, value format.Codec, err error) {
+	if key, err = s.KeyCodec(); err != nil {
+		return nil, nil, err
+	}
+	if value, err = s.ValueCodec(); err != nil {
+		return nil, nil, err
+	}
+	return key, value, nil
+}
+
 func toFormatCols(cols []Column) []format.Column {
 	out := make([]format.Column, len(cols))
 	for i, c := range cols {

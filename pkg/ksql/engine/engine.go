@@ -667,11 +667,7 @@ func (e *Engine) insertValues(ctx context.Context, s *parser.InsertValues) (Enti
 			return nil, stmtErr(ErrBadStatement, text, "Column name %s does not exist.", name)
 		}
 	}
-	kc, err := target.KeyCodec()
-	if err != nil {
-		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
-	}
-	vc, err := target.ValueCodec()
+	kc, vc, err := target.codecs()
 	if err != nil {
 		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
 	}
@@ -797,11 +793,7 @@ type topicSink struct {
 }
 
 func newTopicSink(src *Source, p Producer, pl *plan, target *Source) (*topicSink, error) {
-	kc, err := src.KeyCodec()
-	if err != nil {
-		return nil, err
-	}
-	vc, err := src.ValueCodec()
+	kc, vc, err := src.codecs()
 	if err != nil {
 		return nil, err
 	}

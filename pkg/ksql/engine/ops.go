@@ -37,11 +37,7 @@ type inputNode struct {
 }
 
 func newInputNode(src *Source, offset, width int) (*inputNode, error) {
-	kc, err := src.KeyCodec()
-	if err != nil {
-		return nil, err
-	}
-	vc, err := src.ValueCodec()
+	kc, vc, err := src.codecs()
 	if err != nil {
 		return nil, err
 	}
@@ -813,14 +809,7 @@ func (j *joinNode) processSide(q *query, left bool, old, new *Row) {
 				r, oldR = rs[0], rs[0]
 			}
 		} else {
-			if rs := j.rightState[ks]; len(rs) > 0 {
-				oldR = rs[0]
-			}
-			if new == nil {
-				delete(j.rightState, ks)
-			} else {
-				j.rightState[ks] = []*Row{new}
-			}
+			oldR = j.setRightRow(ks, new)
 			r = new
 			l, oldL = j.leftState[ks], j.leftState[ks]
 		}
@@ -1009,15 +998,7 @@ func (j *joinNode) processFK(q *query, left bool, new, row *Row, kv any, ks stri
 	if kv == nil {
 		return
 	}
-	var oldR *Row
-	if rs := j.rightState[ks]; len(rs) > 0 {
-		oldR = rs[0]
-	}
-	if new == nil {
-		delete(j.rightState, ks)
-	} else {
-		j.rightState[ks] = []*Row{new}
-	}
+	oldR := j.setRightRow(ks, new)
 	pks := make([]string, 0, len(j.fkIndex[ks]))
 	for pk := range j.fkIndex[ks] {
 		pks = append(pks, pk)
@@ -1066,6 +1047,20 @@ func (j *joinNode) tableResult(l, r *Row, ts int64) *Row {
 		return nil
 	}
 	return j.combine(l, r, ts)
+}
+
+// setRightRow makes new the right table's row for key ks (nil deletes
+// it) and returns the row it replaces.
+func (j *joinNode) setRightRow(ks string, new *Row) (old *Row) {
+	if rs := j.rightState[ks]; len(rs) > 0 {
+		old = rs[0]
+	}
+	if new == nil {
+		delete(j.rightState, ks)
+	} else {
+		j.rightState[ks] = []*Row{new}
+	}
+	return old
 }
 
 func (j *joinNode) purge(before, after int64) {
