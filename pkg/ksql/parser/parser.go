@@ -489,14 +489,9 @@ func (p *parser) create() (Statement, error) {
 		orReplace = true
 	}
 	source := p.acceptKw("SOURCE")
-	var kind SourceKind
-	switch {
-	case p.acceptKw("STREAM"):
-		kind = KindStream
-	case p.acceptKw("TABLE"):
-		kind = KindTable
-	default:
-		return nil, p.errExpected("STREAM or TABLE")
+	kind, err := p.sourceKind()
+	if err != nil {
+		return nil, err
 	}
 	ifNotExists := false
 	if p.acceptKw("IF") {
@@ -803,16 +798,22 @@ func (p *parser) insert() (Statement, error) {
 	return &InsertInto{Target: target, Query: q}, nil
 }
 
-func (p *parser) drop() (Statement, error) {
-	p.i++ // DROP
-	var kind SourceKind
+// sourceKind reads the STREAM or TABLE keyword.
+func (p *parser) sourceKind() (SourceKind, error) {
 	switch {
 	case p.acceptKw("STREAM"):
-		kind = KindStream
+		return KindStream, nil
 	case p.acceptKw("TABLE"):
-		kind = KindTable
-	default:
-		return nil, p.errExpected("STREAM or TABLE")
+		return KindTable, nil
+	}
+	return 0, p.errExpected("STREAM or TABLE")
+}
+
+func (p *parser) drop() (Statement, error) {
+	p.i++ // DROP
+	kind, err := p.sourceKind()
+	if err != nil {
+		return nil, err
 	}
 	d := &DropSource{Kind: kind}
 	if p.acceptKw("IF") {
