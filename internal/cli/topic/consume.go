@@ -1,7 +1,6 @@
 package topic
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,19 +10,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
-	"github.com/mlops-lab/mlops-lab/internal/cli/kafkatool"
-	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/text"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 )
 
 // ConsumeOptions is what `topic consume` needs.
 type ConsumeOptions struct {
-	IO    *iostreams.IOStreams
-	Ctx   context.Context
-	Kafka *kafkatool.Tool
+	KafkaOptions
 
-	Env           cmdutil.EnvFlags
 	Topic         string
 	FromBeginning bool
 	Offset        string
@@ -41,7 +35,7 @@ type ConsumeOptions struct {
 // NewCmdConsume returns `topic consume`; runF, when not nil, runs instead of
 // the command once the arguments and flags are checked (for tests).
 func NewCmdConsume(f *cmdutil.Factory, runF func(*ConsumeOptions) error) *cobra.Command {
-	opts := &ConsumeOptions{IO: f.IOStreams, Kafka: kafkatool.New(f)}
+	opts := &ConsumeOptions{KafkaOptions: newKafkaOptions(f)}
 	cmd := &cobra.Command{
 		Use:   "consume TOPIC",
 		Short: "Print a topic's records as they arrive, or from the beginning",
@@ -57,17 +51,7 @@ offset, timestamp, key and value (the value as JSON when it is JSON).`,
   mlops-lab topic consume orders --group reporting --from-beginning --timeout 5s
   mlops-lab topic consume orders --from-beginning --format json --timeout 2s`,
 		Args: cmdutil.ExactArgs(1, "topic consume needs the topic's name, e.g. `mlops-lab topic consume orders --from-beginning`"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Ctx = cmd.Context()
-			opts.Topic = args[0]
-			if err := opts.check(cmd.Flags().Changed("partition")); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return consumeRun(opts)
-		},
+		RunE: runE(opts, &opts.KafkaOptions, &opts.Topic, func(cmd *cobra.Command) error { return opts.check(cmd.Flags().Changed("partition")) }, runF, consumeRun),
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.FromBeginning, "from-beginning", false, "read the records already in the topic, not only new ones")

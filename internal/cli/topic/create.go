@@ -1,24 +1,18 @@
 package topic
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
-	"github.com/mlops-lab/mlops-lab/internal/cli/kafkatool"
-	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 )
 
 // CreateOptions is what `topic create` needs.
 type CreateOptions struct {
-	IO    *iostreams.IOStreams
-	Ctx   context.Context
-	Kafka *kafkatool.Tool
+	KafkaOptions
 
-	Env               cmdutil.EnvFlags
 	Topic             string
 	Partitions        int32
 	ReplicationFactor int16
@@ -33,7 +27,7 @@ type CreateOptions struct {
 // NewCmdCreate returns `topic create`; runF, when not nil, runs instead of
 // the command once the arguments are checked (for tests).
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{IO: f.IOStreams, Kafka: kafkatool.New(f)}
+	opts := &CreateOptions{KafkaOptions: newKafkaOptions(f)}
 	cmd := &cobra.Command{
 		Use:   "create TOPIC",
 		Short: "Create a topic",
@@ -41,17 +35,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
   mlops-lab topic create users --compact
   mlops-lab topic create clicks --config retention.ms=3600000`,
 		Args: cmdutil.ExactArgs(1, "topic create needs the topic's name, e.g. `mlops-lab topic create orders --partitions 3`"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Ctx = cmd.Context()
-			opts.Topic = args[0]
-			if err := opts.check(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return createRun(opts)
-		},
+		RunE: runE(opts, &opts.KafkaOptions, &opts.Topic, func(*cobra.Command) error { return opts.check() }, runF, createRun),
 	}
 	fl := cmd.Flags()
 	fl.Int32VarP(&opts.Partitions, "partitions", "p", 1, "number of partitions")

@@ -1,25 +1,19 @@
 package topic
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
-	"github.com/mlops-lab/mlops-lab/internal/cli/kafkatool"
-	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 )
 
 // DeleteOptions is what `topic delete` needs.
 type DeleteOptions struct {
-	IO    *iostreams.IOStreams
-	Ctx   context.Context
-	Kafka *kafkatool.Tool
+	KafkaOptions
 
-	Env      cmdutil.EnvFlags
 	Topic    string
 	IfExists bool
 }
@@ -27,22 +21,12 @@ type DeleteOptions struct {
 // NewCmdDelete returns `topic delete`; runF, when not nil, runs instead of
 // the command once the arguments are checked (for tests).
 func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Command {
-	opts := &DeleteOptions{IO: f.IOStreams, Kafka: kafkatool.New(f)}
+	opts := &DeleteOptions{KafkaOptions: newKafkaOptions(f)}
 	cmd := &cobra.Command{
 		Use:   "delete TOPIC",
 		Short: "Delete a topic and all its records",
 		Args:  cmdutil.ExactArgs(1, "topic delete needs the topic's name, e.g. `mlops-lab topic delete orders`"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Ctx = cmd.Context()
-			opts.Topic = args[0]
-			if err := kafkautil.ValidateTopicName(opts.Topic); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return deleteRun(opts)
-		},
+		RunE:  runE(opts, &opts.KafkaOptions, &opts.Topic, func(*cobra.Command) error { return kafkautil.ValidateTopicName(opts.Topic) }, runF, deleteRun),
 	}
 	cmd.Flags().BoolVar(&opts.IfExists, "if-exists", false, "succeed when the topic does not exist")
 	opts.Env.Register(cmd)

@@ -1,7 +1,6 @@
 package topic
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,18 +10,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
-	"github.com/mlops-lab/mlops-lab/internal/cli/kafkatool"
-	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 )
 
 // DescribeOptions is what `topic describe` needs.
 type DescribeOptions struct {
-	IO    *iostreams.IOStreams
-	Ctx   context.Context
-	Kafka *kafkatool.Tool
+	KafkaOptions
 
-	Env        cmdutil.EnvFlags
 	Topic      string
 	AllConfigs bool
 }
@@ -30,22 +24,12 @@ type DescribeOptions struct {
 // NewCmdDescribe returns `topic describe`; runF, when not nil, runs instead
 // of the command once the arguments are checked (for tests).
 func NewCmdDescribe(f *cmdutil.Factory, runF func(*DescribeOptions) error) *cobra.Command {
-	opts := &DescribeOptions{IO: f.IOStreams, Kafka: kafkatool.New(f)}
+	opts := &DescribeOptions{KafkaOptions: newKafkaOptions(f)}
 	cmd := &cobra.Command{
 		Use:   "describe TOPIC",
 		Short: "Show a topic's partitions (leader, earliest and latest offsets) and configs",
 		Args:  cmdutil.ExactArgs(1, "topic describe needs the topic's name, e.g. `mlops-lab topic describe orders`"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Ctx = cmd.Context()
-			opts.Topic = args[0]
-			if err := kafkautil.ValidateTopicName(opts.Topic); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return describeRun(opts)
-		},
+		RunE:  runE(opts, &opts.KafkaOptions, &opts.Topic, func(*cobra.Command) error { return kafkautil.ValidateTopicName(opts.Topic) }, runF, describeRun),
 	}
 	cmd.Flags().BoolVar(&opts.AllConfigs, "all-configs", false, "also list the configs left at the cluster's defaults")
 	opts.Env.Register(cmd)

@@ -1,7 +1,6 @@
 package topic
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"text/tabwriter"
@@ -9,36 +8,25 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
-	"github.com/mlops-lab/mlops-lab/internal/cli/kafkatool"
-	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 )
 
 // ListOptions is what `topic list` needs.
 type ListOptions struct {
-	IO    *iostreams.IOStreams
-	Ctx   context.Context
-	Kafka *kafkatool.Tool
+	KafkaOptions
 
-	Env cmdutil.EnvFlags
 	All bool
 }
 
 // NewCmdList returns `topic list`; runF, when not nil, runs instead of the
 // command (for tests).
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{IO: f.IOStreams, Kafka: kafkatool.New(f)}
+	opts := &ListOptions{KafkaOptions: newKafkaOptions(f)}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List topics with their partitions and cleanup policy",
 		Args:  cmdutil.ExactArgs(0, "topic list takes no arguments: run `mlops-lab topic list`"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Ctx = cmd.Context()
-			if runF != nil {
-				return runF(opts)
-			}
-			return listRun(opts)
-		},
+		RunE:  runE(opts, &opts.KafkaOptions, nil, nil, runF, listRun),
 	}
 	cmd.Flags().BoolVar(&opts.All, "all", false, "include Kafka's internal topics (__consumer_offsets, ...)")
 	opts.Env.Register(cmd)

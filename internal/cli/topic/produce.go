@@ -1,7 +1,6 @@
 package topic
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,20 +11,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
-	"github.com/mlops-lab/mlops-lab/internal/cli/kafkatool"
-	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/text"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 )
 
 // ProduceOptions is what `topic produce` needs.
 type ProduceOptions struct {
-	IO          *iostreams.IOStreams
-	Ctx         context.Context
-	Kafka       *kafkatool.Tool
+	KafkaOptions
 	ResolvePath func(string) string
 
-	Env                 cmdutil.EnvFlags
 	Topic               string
 	File                string
 	KeySeparator        string
@@ -45,7 +39,7 @@ type ProduceOptions struct {
 // NewCmdProduce returns `topic produce`; runF, when not nil, runs instead of
 // the command once the arguments and flags are checked (for tests).
 func NewCmdProduce(f *cmdutil.Factory, runF func(*ProduceOptions) error) *cobra.Command {
-	opts := &ProduceOptions{IO: f.IOStreams, Kafka: kafkatool.New(f), ResolvePath: f.ResolvePath}
+	opts := &ProduceOptions{KafkaOptions: newKafkaOptions(f), ResolvePath: f.ResolvePath}
 	cmd := &cobra.Command{
 		Use:   "produce TOPIC",
 		Short: "Send records read from standard input (or a file), one per line",
@@ -61,17 +55,7 @@ the lines before it are sent. Type records interactively and end with Ctrl-D.`,
   mlops-lab topic produce users --key-separator : --null-marker NULL   # "u1:NULL" deletes u1
   mlops-lab topic produce orders --file orders.txt --partition 0`,
 		Args: cmdutil.ExactArgs(1, "topic produce needs the topic's name, e.g. `mlops-lab topic produce orders`"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Ctx = cmd.Context()
-			opts.Topic = args[0]
-			if err := opts.check(cmd.Flags().Changed("partition")); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return produceRun(opts)
-		},
+		RunE: runE(opts, &opts.KafkaOptions, &opts.Topic, func(cmd *cobra.Command) error { return opts.check(cmd.Flags().Changed("partition")) }, runF, produceRun),
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.File, "file", "f", "", "read the records from this file instead of standard input")

@@ -5,6 +5,7 @@
 package topic
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -13,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
+	"github.com/mlops-lab/mlops-lab/internal/cli/kafkatool"
+	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 )
 
@@ -75,4 +78,40 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// KafkaOptions is what every topic subcommand needs to reach Kafka: the
+// streams, the context Ctrl+C ends, the connection and its flags.
+type KafkaOptions struct {
+	IO    *iostreams.IOStreams
+	Ctx   context.Context
+	Kafka *kafkatool.Tool
+
+	Env cmdutil.EnvFlags
+}
+
+func newKafkaOptions(f *cmdutil.Factory) KafkaOptions {
+	return KafkaOptions{IO: f.IOStreams, Kafka: kafkatool.New(f)}
+}
+
+// runE is the RunE of a topic subcommand: it takes the command's context
+// into base, the first argument into topic (when not nil), checks the
+// options with check (when not nil), and then runs runF when it is not nil
+// (tests), else run.
+func runE[O any](opts *O, base *KafkaOptions, topic *string, check func(*cobra.Command) error, runF, run func(*O) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		base.Ctx = cmd.Context()
+		if topic != nil {
+			*topic = args[0]
+		}
+		if check != nil {
+			if err := check(cmd); err != nil {
+				return err
+			}
+		}
+		if runF != nil {
+			return runF(opts)
+		}
+		return run(opts)
+	}
 }
