@@ -24,6 +24,36 @@ func unaryDouble(r *Registry, name, desc string, f func(float64) float64) {
 	})
 }
 
+// binaryDouble registers a DOUBLE function of two numbers.
+func binaryDouble(r *Registry, name, desc string, f func(x, y float64) float64) {
+	r.AddScalar(&Scalar{
+		Name: name, Category: "MATHEMATICAL", Description: desc,
+		Signatures: []Signature{sig("DOUBLE", "DOUBLE", "DOUBLE")},
+		Resolve: func(args []*types.Type, _ []any) (*types.Type, Impl, error) {
+			if len(args) != 2 || !isNum(args[0]) || !isNum(args[1]) {
+				return nil, nil, argErr(name, args)
+			}
+			return types.DoubleType, nullSafe(func(a []any) (any, error) {
+				return f(types.ToFloat(a[0]), types.ToFloat(a[1])), nil
+			}), nil
+		},
+	})
+}
+
+// nullaryDouble registers a DOUBLE function without arguments.
+func nullaryDouble(r *Registry, name, desc string, f func() float64) {
+	r.AddScalar(&Scalar{
+		Name: name, Category: "MATHEMATICAL", Description: desc,
+		Signatures: []Signature{sig("DOUBLE")},
+		Resolve: func(args []*types.Type, _ []any) (*types.Type, Impl, error) {
+			if len(args) != 0 {
+				return nil, nil, argErr(name, args)
+			}
+			return types.DoubleType, func([]any) (any, error) { return f(), nil }, nil
+		},
+	})
+}
+
 func registerMath(r *Registry) {
 	unaryDouble(r, "EXP", "The exponential of a value.", math.Exp)
 	unaryDouble(r, "LN", "The natural logarithm of a value.", math.Log)
@@ -42,50 +72,10 @@ func registerMath(r *Registry) {
 	unaryDouble(r, "DEGREES", "Converts radians to degrees.", func(x float64) float64 { return x * 180 / math.Pi })
 	unaryDouble(r, "RADIANS", "Converts degrees to radians.", func(x float64) float64 { return x / 180 * math.Pi })
 
-	r.AddScalar(&Scalar{
-		Name: "ATAN2", Category: "MATHEMATICAL", Description: "The inverse tangent of y/x.",
-		Signatures: []Signature{sig("DOUBLE", "DOUBLE", "DOUBLE")},
-		Resolve: func(args []*types.Type, _ []any) (*types.Type, Impl, error) {
-			if len(args) != 2 || !isNum(args[0]) || !isNum(args[1]) {
-				return nil, nil, argErr("ATAN2", args)
-			}
-			return types.DoubleType, nullSafe(func(a []any) (any, error) {
-				return math.Atan2(types.ToFloat(a[0]), types.ToFloat(a[1])), nil
-			}), nil
-		},
-	})
-	r.AddScalar(&Scalar{
-		Name: "PI", Category: "MATHEMATICAL", Description: "The value of pi.",
-		Signatures: []Signature{sig("DOUBLE")},
-		Resolve: func(args []*types.Type, _ []any) (*types.Type, Impl, error) {
-			if len(args) != 0 {
-				return nil, nil, argErr("PI", args)
-			}
-			return types.DoubleType, func([]any) (any, error) { return math.Pi, nil }, nil
-		},
-	})
-	r.AddScalar(&Scalar{
-		Name: "RANDOM", Category: "MATHEMATICAL", Description: "A random DOUBLE between 0.0 and 1.0.",
-		Signatures: []Signature{sig("DOUBLE")},
-		Resolve: func(args []*types.Type, _ []any) (*types.Type, Impl, error) {
-			if len(args) != 0 {
-				return nil, nil, argErr("RANDOM", args)
-			}
-			return types.DoubleType, func([]any) (any, error) { return rand.Float64(), nil }, nil
-		},
-	})
-	r.AddScalar(&Scalar{
-		Name: "POWER", Category: "MATHEMATICAL", Description: "The base raised to the power of the exponent.",
-		Signatures: []Signature{sig("DOUBLE", "DOUBLE", "DOUBLE")},
-		Resolve: func(args []*types.Type, _ []any) (*types.Type, Impl, error) {
-			if len(args) != 2 || !isNum(args[0]) || !isNum(args[1]) {
-				return nil, nil, argErr("POWER", args)
-			}
-			return types.DoubleType, nullSafe(func(a []any) (any, error) {
-				return math.Pow(types.ToFloat(a[0]), types.ToFloat(a[1])), nil
-			}), nil
-		},
-	})
+	binaryDouble(r, "ATAN2", "The inverse tangent of y/x.", math.Atan2)
+	nullaryDouble(r, "PI", "The value of pi.", func() float64 { return math.Pi })
+	nullaryDouble(r, "RANDOM", "A random DOUBLE between 0.0 and 1.0.", rand.Float64)
+	binaryDouble(r, "POWER", "The base raised to the power of the exponent.", math.Pow)
 	r.AddScalar(&Scalar{
 		Name: "LOG", Category: "MATHEMATICAL",
 		Description: "LOG(value) is the natural logarithm; LOG(base, value) the logarithm to a base.",
