@@ -14,6 +14,18 @@ import (
 
 func isStr(t *types.Type) bool { return t.Kind == types.KindString || t.Kind == types.KindNull }
 
+// atLeastStrings accepts calls with at least that many arguments, all strings.
+func atLeastStrings(least int) func([]*types.Type) bool {
+	return func(a []*types.Type) bool {
+		for _, t := range a {
+			if !isStr(t) {
+				return false
+			}
+		}
+		return len(a) >= least
+	}
+}
+
 func isInt(t *types.Type) bool {
 	return t.Kind == types.KindInteger || t.Kind == types.KindBigint || t.Kind == types.KindNull
 }
@@ -73,14 +85,7 @@ func registerStrings(r *Registry) {
 			return strings.ReplaceAll(a[0].(string), a[1].(string), a[2].(string)), nil
 		}))
 	simple(r, "CONCAT", cat, "Concatenates strings, skipping NULLs.", []Signature{{Args: []string{"VARCHAR"}, Returns: "VARCHAR", Variadic: true}}, types.StringType,
-		func(a []*types.Type) bool {
-			for _, t := range a {
-				if !isStr(t) {
-					return false
-				}
-			}
-			return len(a) > 0
-		},
+		atLeastStrings(1),
 		func(a []any) (any, error) {
 			var b strings.Builder
 			for _, v := range a {
@@ -91,14 +96,7 @@ func registerStrings(r *Registry) {
 			return b.String(), nil
 		})
 	simple(r, "CONCAT_WS", cat, "Concatenates strings with a separator, skipping NULLs.", []Signature{{Args: []string{"VARCHAR", "VARCHAR"}, Returns: "VARCHAR", Variadic: true}}, types.StringType,
-		func(a []*types.Type) bool {
-			for _, t := range a {
-				if !isStr(t) {
-					return false
-				}
-			}
-			return len(a) > 1
-		},
+		atLeastStrings(2),
 		func(a []any) (any, error) {
 			if a[0] == nil {
 				return nil, nil
