@@ -489,10 +489,7 @@ func (e *Engine) createAsSelect(ctx context.Context, s *parser.CreateAsSelect, p
 	if s.Query.Limit >= 0 {
 		return nil, stmtErr(ErrBadStatement, text, "CREATE %s AS SELECT statements don't support LIMIT clause.", s.Kind)
 	}
-	if err := e.expandStructStars(s.Query); err != nil {
-		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
-	}
-	pl, err := e.sinkPlanner(s.Name).planQuery(s.Query)
+	pl, err := e.planSinkQuery(s.Name, s.Query)
 	if err != nil {
 		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
 	}
@@ -590,10 +587,7 @@ func (e *Engine) insertInto(ctx context.Context, s *parser.InsertInto, props map
 	if target.Kind == parser.KindTable {
 		return nil, stmtErr(ErrBadStatement, text, "INSERT INTO can only be used to insert into a stream. %s is a table.", s.Target)
 	}
-	if err := e.expandStructStars(s.Query); err != nil {
-		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
-	}
-	pl, err := e.sinkPlanner(s.Target).planQuery(s.Query)
+	pl, err := e.planSinkQuery(s.Target, s.Query)
 	if err != nil {
 		return nil, stmtErr(ErrBadStatement, text, "%s", err.Error())
 	}

@@ -1455,6 +1455,15 @@ func qualifiedExpr(e parser.Expr, sc *scope) string {
 	return parser.FormatExpr(e)
 }
 
+// planSinkQuery plans the query that feeds the persistent sink named sink,
+// after expanding its struct stars.
+func (e *Engine) planSinkQuery(sink string, q *parser.Query) (*plan, error) {
+	if err := e.expandStructStars(q); err != nil {
+		return nil, err
+	}
+	return e.sinkPlanner(sink).planQuery(q)
+}
+
 // sinkPlanner plans the query of a persistent query writing to sink.
 func (e *Engine) sinkPlanner(sink string) *planner {
 	p := e.planner()
