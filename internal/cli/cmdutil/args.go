@@ -50,3 +50,21 @@ func CompleteLabs(cmd *cobra.Command, args []string, toComplete string) ([]strin
 	}
 	return names, cobra.ShellCompDirectiveNoFileComp
 }
+
+// RunE is the RunE of a command built on the pattern of this package: prepare
+// (when not nil) takes what the command needs from cobra and the arguments
+// into opts and checks them; then runF runs when it is not nil (tests), else
+// run.
+func RunE[O any](opts *O, prepare func(cmd *cobra.Command, args []string) error, runF, run func(*O) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if prepare != nil {
+			if err := prepare(cmd, args); err != nil {
+				return err
+			}
+		}
+		if runF != nil {
+			return runF(opts)
+		}
+		return run(opts)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/mlops-lab/mlops-lab/internal/env"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/pkg/labcontract"
@@ -88,4 +90,22 @@ func mustCatalogue(t *testing.T) *labs.Catalogue {
 		t.Fatal(err)
 	}
 	return cat
+}
+
+func TestRunE(t *testing.T) {
+	type options struct{ prepared, ran, faked int }
+	opts := &options{}
+	run := func(o *options) error { o.ran++; return nil }
+	fake := func(o *options) error { o.faked++; return nil }
+	prepare := func(*cobra.Command, []string) error { opts.prepared++; return nil }
+	if err := RunE(opts, prepare, nil, run)(&cobra.Command{}, nil); err != nil || opts.prepared != 1 || opts.ran != 1 {
+		t.Fatalf("without runF: err %v, %+v", err, opts)
+	}
+	if err := RunE(opts, nil, fake, run)(&cobra.Command{}, nil); err != nil || opts.faked != 1 || opts.ran != 1 {
+		t.Fatalf("with runF: err %v, %+v", err, opts)
+	}
+	bad := func(*cobra.Command, []string) error { return errors.New("--x is wrong") }
+	if err := RunE(opts, bad, fake, run)(&cobra.Command{}, nil); err == nil || err.Error() != "--x is wrong" || opts.faked != 1 || opts.ran != 1 {
+		t.Fatalf("a failing prepare: err %v, %+v; want its error and nothing run", err, opts)
+	}
 }

@@ -53,15 +53,7 @@ exported this way (serve them with ml serve).`,
   mlops-lab ml export --model cancer.json --format pmml --out cancer.pmml
   mlops-lab ml export --model orders.json --format ksql --columns ORDERUNITS,ADDRESS->ZIPCODE --source ORDERS --sink SCORED_ORDERS --keep ORDERID`,
 		Args: cmdutil.ExactArgs(0, "ml export takes no arguments, only flags: `mlops-lab ml export --model MODEL.json --format onnx --out MODEL.onnx`"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.check(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return exportRun(opts)
-		},
+		RunE: cmdutil.RunE(opts, checkOnly(opts.check), runF, exportRun),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Model, "model", "", "the model file written by ml train")

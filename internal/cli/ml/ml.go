@@ -5,6 +5,7 @@
 package ml
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/datasets"
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
+	"github.com/mlops-lab/mlops-lab/internal/cli/kafkatool"
+	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/mlrun"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
 )
@@ -53,6 +56,37 @@ func jobEnv(f *cmdutil.Factory) mlrun.Env {
 	return mlrun.Env{
 		Path: func(name string) string { return filepath.Clean(f.ResolvePath(name)) },
 		Warn: f.IOStreams.ErrOut,
+	}
+}
+
+// checkOnly is the prepare step (see cmdutil.RunE) of a command that only
+// checks its flags.
+func checkOnly(check func() error) func(*cobra.Command, []string) error {
+	return func(*cobra.Command, []string) error { return check() }
+}
+
+// KafkaOptions is what the ml commands on Kafka (publish, serve, online)
+// need: the streams, the context Ctrl+C ends, the connection and its flags,
+// and the job environment.
+type KafkaOptions struct {
+	IO    *iostreams.IOStreams
+	Ctx   context.Context
+	Kafka *kafkatool.Tool
+	Job   mlrun.Env
+
+	Env cmdutil.EnvFlags
+}
+
+func newKafkaOptions(f *cmdutil.Factory) KafkaOptions {
+	return KafkaOptions{IO: f.IOStreams, Kafka: kafkatool.New(f), Job: jobEnv(f)}
+}
+
+// withContext is the prepare step (see cmdutil.RunE) of a command on Kafka:
+// it takes the command's context, then checks the flags.
+func (o *KafkaOptions) withContext(check func() error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		o.Ctx = cmd.Context()
+		return check()
 	}
 }
 
@@ -103,6 +137,16 @@ func (o *ModelFlags) noteChanged(cmd *cobra.Command) {
 	o.Changed = map[string]bool{}
 	for _, f := range modelFlagOwners {
 		o.Changed[f.flag] = cmd.Flags().Changed(f.flag)
+	}
+}
+
+// noteAndCheck is the prepare step (see cmdutil.RunE) of predict and
+// train: it records which model-specific flags were given, then checks the
+// flags.
+func (o *ModelFlags) noteAndCheck(check func() error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		o.noteChanged(cmd)
+		return check()
 	}
 }
 

@@ -1,7 +1,6 @@
 package ml
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,19 +12,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
-	"github.com/mlops-lab/mlops-lab/internal/cli/kafkatool"
-	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/mlrun"
 )
 
 // OnlineOptions is what `ml online` needs.
 type OnlineOptions struct {
-	IO    *iostreams.IOStreams
-	Ctx   context.Context
-	Kafka *kafkatool.Tool
-	Job   mlrun.Env
+	KafkaOptions
 
-	Env      cmdutil.EnvFlags
 	Model    string
 	Input    string
 	Features []string
@@ -42,7 +35,7 @@ type OnlineOptions struct {
 // NewCmdOnline returns `ml online`; runF, when not nil, runs instead of the
 // command once the flags are checked (for tests).
 func NewCmdOnline(f *cmdutil.Factory, runF func(*OnlineOptions) error) *cobra.Command {
-	opts := &OnlineOptions{IO: f.IOStreams, Kafka: kafkatool.New(f), Job: jobEnv(f)}
+	opts := &OnlineOptions{KafkaOptions: newKafkaOptions(f)}
 	cmd := &cobra.Command{
 		Use:   "online --model line|linreg|sgd|lsh --input TOPIC --features F1,F2 --label Y",
 		Short: "Learn a model from a topic as records arrive, and un-learn updated or deleted ones",
@@ -67,16 +60,7 @@ had at the start; otherwise Ctrl+C stops.`,
   mlops-lab ml online --model line --input points --features x --label y --until-end
   mlops-lab ml online --model sgd --input breast_cancer --features mean_radius,mean_texture --label benign --plot acc.png`,
 		Args: cmdutil.ExactArgs(0, "ml online takes no arguments, only flags: `mlops-lab ml online --model line --input TOPIC --features x --label y`"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Ctx = cmd.Context()
-			if err := opts.check(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return onlineRun(opts)
-		},
+		RunE: cmdutil.RunE(opts, opts.withContext(opts.check), runF, onlineRun),
 	}
 	opts.Env.Register(cmd)
 	fl := cmd.Flags()

@@ -54,16 +54,7 @@ predicted against the actual values (regressions) to a PNG file.`,
   mlops-lab ml predict --model logreg --scale --train dataset:breast_cancer.csv --test dataset:breast_cancer.csv --label benign --format json
   mlops-lab ml predict --model ridge --alpha 10 --train train.csv --test test.csv --label progression --plot fit.png`,
 		Args: cmdutil.ExactArgs(0, "ml predict takes no arguments, only flags: `mlops-lab ml predict --model knn --train TRAIN.csv --test TEST.csv --label COLUMN`"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.noteChanged(cmd)
-			if err := opts.check(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return predictRun(opts)
-		},
+		RunE: cmdutil.RunE(opts, opts.noteAndCheck(opts.check), runF, predictRun),
 	}
 	opts.register(cmd)
 	fl := cmd.Flags()

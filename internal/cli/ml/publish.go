@@ -1,26 +1,19 @@
 package ml
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
-	"github.com/mlops-lab/mlops-lab/internal/cli/kafkatool"
-	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/mlrun"
 )
 
 // PublishOptions is what `ml publish` needs.
 type PublishOptions struct {
-	IO    *iostreams.IOStreams
-	Ctx   context.Context
-	Kafka *kafkatool.Tool
-	Job   mlrun.Env
+	KafkaOptions
 
-	Env    cmdutil.EnvFlags
 	Model  string
 	Topic  string
 	Format string
@@ -29,7 +22,7 @@ type PublishOptions struct {
 // NewCmdPublish returns `ml publish`; runF, when not nil, runs instead of
 // the command once the flags are checked (for tests).
 func NewCmdPublish(f *cmdutil.Factory, runF func(*PublishOptions) error) *cobra.Command {
-	opts := &PublishOptions{IO: f.IOStreams, Kafka: kafkatool.New(f), Job: jobEnv(f)}
+	opts := &PublishOptions{KafkaOptions: newKafkaOptions(f)}
 	cmd := &cobra.Command{
 		Use:   "publish --model MODEL.json [--topic models]",
 		Short: "Publish a trained model to a models topic, where ml serve picks it up",
@@ -40,16 +33,7 @@ rollback is publishing the older file again.`,
 		Example: `  mlops-lab ml publish --model cancer-v2.json
   mlops-lab ml publish --model cancer-v1.json --topic models   # roll back`,
 		Args: cmdutil.ExactArgs(0, "ml publish takes no arguments, only flags: `mlops-lab ml publish --model MODEL.json`"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Ctx = cmd.Context()
-			if err := opts.check(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return publishRun(opts)
-		},
+		RunE: cmdutil.RunE(opts, opts.withContext(opts.check), runF, publishRun),
 	}
 	opts.Env.Register(cmd)
 	fl := cmd.Flags()

@@ -1,7 +1,6 @@
 package ml
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -9,20 +8,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
-	"github.com/mlops-lab/mlops-lab/internal/cli/kafkatool"
-	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/mlrun"
 	"github.com/mlops-lab/mlops-lab/pkg/scoring"
 )
 
 // ServeOptions is what `ml serve` needs.
 type ServeOptions struct {
-	IO    *iostreams.IOStreams
-	Ctx   context.Context
-	Kafka *kafkatool.Tool
-	Job   mlrun.Env
+	KafkaOptions
 
-	Env      cmdutil.EnvFlags
 	Input    string
 	Output   string
 	Models   string
@@ -35,7 +28,7 @@ type ServeOptions struct {
 // NewCmdServe returns `ml serve`; runF, when not nil, runs instead of the
 // command once the flags are checked (for tests).
 func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Command {
-	opts := &ServeOptions{IO: f.IOStreams, Kafka: kafkatool.New(f), Job: jobEnv(f)}
+	opts := &ServeOptions{KafkaOptions: newKafkaOptions(f)}
 	cmd := &cobra.Command{
 		Use:   "serve --input TOPIC --output TOPIC (--models TOPIC --name NAME | --model MODEL.json)",
 		Short: "Score a stream with a model, swapping to new versions as they are published",
@@ -57,16 +50,7 @@ records/s, the version in service and the skips. Ctrl+C stops it.`,
 		Example: `  mlops-lab ml serve --input features --output scores --models models --name cancer
   mlops-lab ml serve --input features --output scores --model cancer.json`,
 		Args: cmdutil.ExactArgs(0, "ml serve takes no arguments, only flags: `mlops-lab ml serve --input TOPIC --output TOPIC --models models --name NAME`"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Ctx = cmd.Context()
-			if err := opts.check(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return serveRun(opts)
-		},
+		RunE: cmdutil.RunE(opts, opts.withContext(opts.check), runF, serveRun),
 	}
 	opts.Env.Register(cmd)
 	fl := cmd.Flags()

@@ -44,15 +44,7 @@ column.`,
 		Example: `  mlops-lab ml split --input dataset:iris.csv --label species --stratify --seed 7 --train-out train.csv --test-out test.csv
   mlops-lab ml split --input heart.csv --label target --test-size 0.2 --train-out train.csv --test-out test.csv --test-labels-out answers.csv`,
 		Args: cmdutil.ExactArgs(0, "ml split takes no arguments, only flags: `mlops-lab ml split --input FILE.csv --train-out TRAIN.csv --test-out TEST.csv`"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.check(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return splitRun(opts)
-		},
+		RunE: cmdutil.RunE(opts, checkOnly(opts.check), runF, splitRun),
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Input, "input", "i", "", "CSV file to split (or dataset:NAME)")

@@ -46,16 +46,7 @@ That file is what ml export, ml publish and ml serve --model read.`,
 		Example: `  mlops-lab ml train --data dataset:breast_cancer.csv --label benign --model logreg --scale --name cancer --out cancer.json
   mlops-lab ml train --data dataset:diabetes.csv --label progression --model linreg --name diabetes --version 2 --out diabetes-v2.json`,
 		Args: cmdutil.ExactArgs(0, "ml train takes no arguments, only flags: `mlops-lab ml train --data FILE.csv --label COLUMN --model MODEL --name NAME --out MODEL.json`"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.noteChanged(cmd)
-			if err := opts.check(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return trainRun(opts)
-		},
+		RunE: cmdutil.RunE(opts, opts.noteAndCheck(opts.check), runF, trainRun),
 	}
 	opts.register(cmd)
 	fl := cmd.Flags()

@@ -90,16 +90,10 @@ totals; --keys picks them by name.`,
   mlops-lab topic consume UNITS_PER_MINUTE --from-beginning --format json --timeout 2s > units.json
   mlops-lab plot windows --input units.json --value units --output units.png`,
 		Args: cmdutil.ExactArgs(0, "plot windows takes no arguments: name the records with --input FILE or --topic TOPIC, and the chart with --output CHART.png"),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: cmdutil.RunE(opts, func(cmd *cobra.Command, _ []string) error {
 			opts.Ctx = cmd.Context()
-			if err := opts.check(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return windowsRun(opts)
-		},
+			return opts.check()
+		}, runF, windowsRun),
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Input, "input", "i", "", "file of JSON records, one per line (- for standard input)")

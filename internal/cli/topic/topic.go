@@ -95,23 +95,18 @@ func newKafkaOptions(f *cmdutil.Factory) KafkaOptions {
 }
 
 // runE is the RunE of a topic subcommand: it takes the command's context
-// into base, the first argument into topic (when not nil), checks the
+// into base and the first argument into topic (when not nil), checks the
 // options with check (when not nil), and then runs runF when it is not nil
 // (tests), else run.
 func runE[O any](opts *O, base *KafkaOptions, topic *string, check func(*cobra.Command) error, runF, run func(*O) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
+	return cmdutil.RunE(opts, func(cmd *cobra.Command, args []string) error {
 		base.Ctx = cmd.Context()
 		if topic != nil {
 			*topic = args[0]
 		}
-		if check != nil {
-			if err := check(cmd); err != nil {
-				return err
-			}
+		if check == nil {
+			return nil
 		}
-		if runF != nil {
-			return runF(opts)
-		}
-		return run(opts)
-	}
+		return check(cmd)
+	}, runF, run)
 }
