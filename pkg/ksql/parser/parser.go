@@ -871,18 +871,12 @@ func (p *parser) query() (*Query, error) {
 		}
 	}
 	if p.acceptKw("GROUP") {
-		if err := p.expectKw("BY"); err != nil {
-			return nil, err
-		}
-		if q.GroupBy, err = p.groupingExprs(); err != nil {
+		if q.GroupBy, err = p.byExprs(); err != nil {
 			return nil, err
 		}
 	}
 	if p.acceptKw("PARTITION") {
-		if err := p.expectKw("BY"); err != nil {
-			return nil, err
-		}
-		if q.PartitionBy, err = p.groupingExprs(); err != nil {
+		if q.PartitionBy, err = p.byExprs(); err != nil {
 			return nil, err
 		}
 	}
@@ -909,6 +903,14 @@ func (p *parser) query() (*Query, error) {
 		q.Limit = int(min(n, math.MaxInt32))
 	}
 	return q, nil
+}
+
+// byExprs parses the `BY e1, e2` after GROUP or PARTITION.
+func (p *parser) byExprs() ([]Expr, error) {
+	if err := p.expectKw("BY"); err != nil {
+		return nil, err
+	}
+	return p.groupingExprs()
 }
 
 // groupingExprs parses `e1, e2` or `(e1, e2)`.
@@ -985,14 +987,23 @@ func (p *parser) selectItem() (SelectItem, error) {
 		item.StructStar = true
 		return item, nil
 	}
-	if p.acceptKw("AS") {
-		if item.Alias, err = p.identifier("an alias"); err != nil {
-			return item, err
-		}
-	} else if t := p.peek(); t.Kind == TokQuotedIdent || t.Kind == TokIdent && !reserved[t.Val] {
-		item.Alias, _ = p.identifier("an alias")
+	if item.Alias, err = p.alias(); err != nil {
+		return item, err
 	}
 	return item, nil
+}
+
+// alias reads an optional alias, after AS or standing alone ("" when
+// there is none).
+func (p *parser) alias() (string, error) {
+	if p.acceptKw("AS") {
+		return p.identifier("an alias")
+	}
+	if t := p.peek(); t.Kind == TokQuotedIdent || t.Kind == TokIdent && !reserved[t.Val] {
+		a, _ := p.identifier("an alias")
+		return a, nil
+	}
+	return "", nil
 }
 
 func (p *parser) aliasedSource() (*AliasedSource, error) {
@@ -1002,15 +1013,14 @@ func (p *parser) aliasedSource() (*AliasedSource, error) {
 		return nil, err
 	}
 	src := &AliasedSource{Name: name, Pos: pos}
-	if p.acceptKw("AS") {
-		if src.Alias, err = p.identifier("an alias"); err != nil {
-			return nil, err
-		}
-	} else if t := p.peek(); t.Kind == TokQuotedIdent || t.Kind == TokIdent && !reserved[t.Val] {
-		src.Alias, _ = p.identifier("an alias")
+	if src.Alias, err = p.alias(); err != nil {
+		return nil, err
 	}
 	return src, nil
 }
+
+// outerJoins maps the keyword opening an outer join to its type.
+var outerJoins = map[string]JoinType{"LEFT": JoinLeft, "RIGHT": JoinRight, "FULL": JoinOuter}
 
 func (p *parser) relation() (Relation, error) {
 	left, err := p.aliasedSource()
@@ -1024,27 +1034,12 @@ func (p *parser) relation() (Relation, error) {
 		case p.acceptKw("JOIN"):
 		case p.isKw("INNER") && p.isKwAt(1, "JOIN"):
 			p.i += 2
-		case p.isKw("LEFT"):
-			p.i++
+		case p.isKw("LEFT") || p.isKw("RIGHT") || p.isKw("FULL"):
+			jt = outerJoins[p.next().Val]
 			p.acceptKw("OUTER")
 			if err := p.expectKw("JOIN"); err != nil {
 				return nil, err
 			}
-			jt = JoinLeft
-		case p.isKw("RIGHT"):
-			p.i++
-			p.acceptKw("OUTER")
-			if err := p.expectKw("JOIN"); err != nil {
-				return nil, err
-			}
-			jt = JoinRight
-		case p.isKw("FULL"):
-			p.i++
-			p.acceptKw("OUTER")
-			if err := p.expectKw("JOIN"); err != nil {
-				return nil, err
-			}
-			jt = JoinOuter
 		default:
 			return rel, nil
 		}
