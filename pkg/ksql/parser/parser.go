@@ -213,6 +213,18 @@ func (p *parser) assignedExpr() (Expr, error) {
 	return p.expr()
 }
 
+// identifiers parses the `a, b)` list of identifiers that follows an
+// opening parenthesis.
+func (p *parser) identifiers(what string) ([]string, error) {
+	var names []string
+	err := p.commaSep(")", func() error {
+		n, err := p.identifier(what)
+		names = append(names, n)
+		return err
+	})
+	return names, err
+}
+
 // identifier parses an identifier: unquoted ones are upper-cased, quoted
 // ones keep their case.
 func (p *parser) identifier(what string) (string, error) {
@@ -761,12 +773,7 @@ func (p *parser) insert() (Statement, error) {
 	}
 	var cols []string
 	if p.acceptOp("(") {
-		err := p.commaSep(")", func() error {
-			c, err := p.identifier("a column name")
-			cols = append(cols, c)
-			return err
-		})
-		if err != nil {
+		if cols, err = p.identifiers("a column name"); err != nil {
 			return nil, err
 		}
 	}
@@ -1547,12 +1554,8 @@ func (p *parser) lambda() (Expr, error) {
 	if p.acceptOp("(") {
 		// isLambdaParams has checked the shape, so a separator error
 		// cannot happen here.
-		err := p.commaSep(")", func() error {
-			n, err := p.identifier("a lambda parameter")
-			params = append(params, n)
-			return err
-		})
-		if err != nil {
+		var err error
+		if params, err = p.identifiers("a lambda parameter"); err != nil {
 			return nil, err
 		}
 	} else {
