@@ -470,7 +470,11 @@ func parseNumber(text string, t *types.Type, quoted bool) (any, error) {
 }
 
 // appendJSON appends v as JSON.
-func appendJSON(b []byte, v any) []byte {
+func appendJSON(b []byte, v any) []byte { return appendJSONValue(b, v, false) }
+
+// appendJSONValue appends v as JSON; with temporalText, TIMESTAMP, DATE and
+// TIME values, at any depth, are strings (types.Format) instead of numbers.
+func appendJSONValue(b []byte, v any, temporalText bool) []byte {
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...)
@@ -498,10 +502,19 @@ func appendJSON(b []byte, v any) []byte {
 	case []byte:
 		return appendJSONString(b, base64.StdEncoding.EncodeToString(x))
 	case types.Timestamp:
+		if temporalText {
+			return appendJSONString(b, types.Format(x))
+		}
 		return strconv.AppendInt(b, int64(x), 10)
 	case types.Date:
+		if temporalText {
+			return appendJSONString(b, types.Format(x))
+		}
 		return strconv.AppendInt(b, int64(x), 10)
 	case types.TimeOfDay:
+		if temporalText {
+			return appendJSONString(b, types.Format(x))
+		}
 		return strconv.AppendInt(b, int64(x), 10)
 	case []any:
 		b = append(b, '[')
@@ -509,7 +522,7 @@ func appendJSON(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSON(b, e)
+			b = appendJSONValue(b, e, temporalText)
 		}
 		return append(b, ']')
 	case *types.Map:
@@ -525,7 +538,7 @@ func appendJSON(b []byte, v any) []byte {
 				b = appendJSONString(b, types.Format(x.Keys[i]))
 			}
 			b = append(b, ':')
-			b = appendJSON(b, x.Values[i])
+			b = appendJSONValue(b, x.Values[i], temporalText)
 		}
 		return append(b, '}')
 	case *types.Struct:
@@ -536,7 +549,7 @@ func appendJSON(b []byte, v any) []byte {
 			}
 			b = appendJSONString(b, f.Name)
 			b = append(b, ':')
-			b = appendJSON(b, x.Values[i])
+			b = appendJSONValue(b, x.Values[i], temporalText)
 		}
 		return append(b, '}')
 	}
@@ -576,6 +589,12 @@ func appendJSONString(b []byte, s string) []byte {
 // writes it (DOUBLE NaN/Infinity as strings, DECIMAL as a number, BYTES
 // as base64, TIMESTAMP as epoch milliseconds).
 func AppendJSON(b []byte, v any) []byte { return appendJSON(b, v) }
+
+// AppendRESTJSON appends a value as ksqlDB's REST API writes it: as
+// AppendJSON, except that TIMESTAMP, DATE and TIME values, at any depth, are
+// strings as ksqlDB's server writes them (2019-03-17T10:00:00.000 in UTC,
+// 2019-03-17 and 10:00:00). In a topic they stay numbers.
+func AppendRESTJSON(b []byte, v any) []byte { return appendJSONValue(b, v, true) }
 
 // ParseJSONValue parses a JSON document as a value of type t.
 func ParseJSONValue(data []byte, t *types.Type) (any, error) {

@@ -349,39 +349,22 @@ func (s *Server) queryStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	q, err := s.b.StartQuery(ctx, req.SQL, props(req.Properties))
-	if err != nil {
-		writeError(w, err, req.SQL)
+	q, ok := s.startQuery(w, r, req.SQL, req.Properties)
+	if !ok {
 		return
 	}
-	s.register(q)
 	defer s.unregister(q)
 	asJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
 	hdr, _ := json.Marshal(restapi.QueryStreamHeader{QueryID: q.ID, ColumnNames: nonNil(q.ColumnNames), ColumnTypes: nonNil(q.ColumnTypes)})
-	var buf []byte
+	// The delimited form is the header and the rows, one a line; the JSON
+	// form is the same lines as the elements of one array.
+	contentType, open, sep, end := "application/vnd.ksqlapi.delimited.v1", "", "", ""
 	if asJSON {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		buf = append(append(append(buf, '['), hdr...), '\n')
-		if _, err := w.Write(buf); err != nil {
-			q.Close()
-			return
-		}
-		stream(ctx, w, q, func(row engine.ResultRow) error {
-			if row.Tombstone {
-				return nil
-			}
-			buf = appendRow(append(buf[:0], ','), row.Values)
-			buf = append(buf, '\n')
-			_, err := w.Write(buf)
-			return err
-		})
-		_, _ = w.Write([]byte("]\n"))
-		return
+		contentType, open, sep, end = "application/json", "[", ",", "]\n"
 	}
-	w.Header().Set("Content-Type", "application/vnd.ksqlapi.delimited.v1")
+	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(http.StatusOK)
-	buf = append(append(buf, hdr...), '\n')
+	buf := append(append([]byte(open), hdr...), '\n')
 	if _, err := w.Write(buf); err != nil {
 		q.Close()
 		return
@@ -390,11 +373,27 @@ func (s *Server) queryStream(w http.ResponseWriter, r *http.Request) {
 		if row.Tombstone {
 			return nil
 		}
-		buf = appendRow(buf[:0], row.Values)
+		buf = appendRow(append(buf[:0], sep...), row.Values)
 		buf = append(buf, '\n')
 		_, err := w.Write(buf)
 		return err
 	})
+	if end != "" {
+		_, _ = w.Write([]byte(end))
+	}
+}
+
+// startQuery starts the query of a request and registers it; when it cannot
+// start, the error is the answer and ok is false. The caller unregisters
+// the query when it ends.
+func (s *Server) startQuery(w http.ResponseWriter, r *http.Request, sql string, properties map[string]any) (q *engine.PushQuery, ok bool) {
+	q, err := s.b.StartQuery(r.Context(), sql, props(properties))
+	if err != nil {
+		writeError(w, err, sql)
+		return nil, false
+	}
+	s.register(q)
+	return q, true
 }
 
 func nonNil(s []string) []string {
@@ -412,12 +411,10 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	q, err := s.b.StartQuery(ctx, req.KSQL, props(req.StreamsProperties))
-	if err != nil {
-		writeError(w, err, req.KSQL)
+	q, ok := s.startQuery(w, r, req.KSQL, req.StreamsProperties)
+	if !ok {
 		return
 	}
-	s.register(q)
 	defer s.unregister(q)
 	var schema strings.Builder
 	for i, name := range q.ColumnNames {
