@@ -364,28 +364,46 @@ func jsonEqual(a, b any) bool {
 		y, ok := b.(bool)
 		return ok && x == y
 	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !jsonEqual(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
+		return arraysEqual(x, b, jsonEqual)
 	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			yv, found := lookupField(y, k)
-			if !found || !jsonEqual(v, yv) {
-				return false
-			}
-		}
-		return true
+		return objectsEqual(x, b, jsonEqual, lookupField)
 	}
 	return false
+}
+
+// arraysEqual says whether b is a decoded JSON array of x's length whose
+// elements equal x's by eq.
+func arraysEqual(x []any, b any, eq func(x, y any) bool) bool {
+	y, ok := b.([]any)
+	if !ok || len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if !eq(x[i], y[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// objectsEqual says whether b is a decoded JSON object with as many members
+// as x, each of x's members found in it by lookup and equal by eq.
+func objectsEqual(x map[string]any, b any, eq func(x, y any) bool, lookup func(map[string]any, string) (any, bool)) bool {
+	y, ok := b.(map[string]any)
+	if !ok || len(x) != len(y) {
+		return false
+	}
+	for k, v := range x {
+		yv, found := lookup(y, k)
+		if !found || !eq(v, yv) {
+			return false
+		}
+	}
+	return true
+}
+
+// exactField finds an object member by its exact name.
+func exactField(o map[string]any, name string) (any, bool) {
+	v, ok := o[name]
+	return v, ok
 }

@@ -548,28 +548,9 @@ func javaEqual(a, b any) bool {
 		fy, _ := y.Float64()
 		return fx == fy
 	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !javaEqual(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
+		return arraysEqual(x, b, javaEqual)
 	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !javaEqual(v, w) {
-				return false
-			}
-		}
-		return true
+		return objectsEqual(x, b, javaEqual, exactField)
 	default:
 		return a == b
 	}
