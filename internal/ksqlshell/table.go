@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/mattn/go-runewidth"
+
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/types"
 )
 
 // Table is rows of text under a header, drawn as ksql's CLI draws the
@@ -95,13 +97,8 @@ func FormatValue(v any) string {
 // formatDouble prints a DOUBLE with a decimal point, as ksqlDB's Java CLI
 // does (3.0, not 3), in plain notation below 1e21.
 func formatDouble(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
+	if s, ok := types.FormatNonFinite(f); ok {
+		return s
 	}
 	s := strconv.FormatFloat(f, 'f', -1, 64)
 	if math.Abs(f) >= 1e21 {

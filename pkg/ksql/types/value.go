@@ -329,17 +329,28 @@ func (d Decimal) FitsPrecision(precision, scale int) bool {
 	return r.Precision() <= precision || r.Sign() == 0
 }
 
+// FormatNonFinite names NaN and the infinities as Java does (NaN,
+// Infinity, -Infinity); ok is false for a finite f.
+func FormatNonFinite(f float64) (s string, ok bool) {
+	switch {
+	case math.IsNaN(f):
+		return "NaN", true
+	case math.IsInf(f, 1):
+		return "Infinity", true
+	case math.IsInf(f, -1):
+		return "-Infinity", true
+	}
+	return "", false
+}
+
 // FormatDouble renders a DOUBLE as Java's Double.toString does: plain
 // notation with at least one fractional digit for magnitudes in
 // [1e-3, 1e7), otherwise computerized scientific notation ("1.0E10").
 func FormatDouble(f float64) string {
+	if s, ok := FormatNonFinite(f); ok {
+		return s
+	}
 	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
 	case f == 0:
 		if math.Signbit(f) {
 			return "-0.0"
