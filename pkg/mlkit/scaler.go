@@ -61,20 +61,7 @@ func (s *StandardScaler) Fit(X mat.Matrix) error {
 
 // Transform returns a new matrix holding the standardized X.
 func (s *StandardScaler) Transform(X mat.Matrix) (*mat.Dense, error) {
-	if len(s.Mean) == 0 || len(s.Scale) != len(s.Mean) {
-		return nil, notFitted(TypeStandardScaler)
-	}
-	data, r, c, err := rowMajor(X, len(s.Mean))
-	if err != nil {
-		return nil, fmt.Errorf("standard scaler: %w", err)
-	}
-	out := make([]float64, r*c)
-	for i := 0; i < r; i++ {
-		for j, v := range data[i*c : (i+1)*c] {
-			out[i*c+j] = (v - s.Mean[j]) / s.Scale[j]
-		}
-	}
-	return mat.NewDense(r, c, out), nil
+	return s.each(X, func(j int, v float64) float64 { return (v - s.Mean[j]) / s.Scale[j] })
 }
 
 // FitTransform is Fit followed by Transform.
@@ -87,6 +74,12 @@ func (s *StandardScaler) FitTransform(X mat.Matrix) (*mat.Dense, error) {
 
 // InverseTransform maps standardized values back to the original units.
 func (s *StandardScaler) InverseTransform(X mat.Matrix) (*mat.Dense, error) {
+	return s.each(X, func(j int, v float64) float64 { return v*s.Scale[j] + s.Mean[j] })
+}
+
+// each returns a new matrix holding f of every value of X and its column,
+// once the scaler is fitted and X has its columns.
+func (s *StandardScaler) each(X mat.Matrix, f func(j int, v float64) float64) (*mat.Dense, error) {
 	if len(s.Mean) == 0 || len(s.Scale) != len(s.Mean) {
 		return nil, notFitted(TypeStandardScaler)
 	}
@@ -97,7 +90,7 @@ func (s *StandardScaler) InverseTransform(X mat.Matrix) (*mat.Dense, error) {
 	out := make([]float64, r*c)
 	for i := 0; i < r; i++ {
 		for j, v := range data[i*c : (i+1)*c] {
-			out[i*c+j] = v*s.Scale[j] + s.Mean[j]
+			out[i*c+j] = f(j, v)
 		}
 	}
 	return mat.NewDense(r, c, out), nil
