@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"gonum.org/v1/plot"
+
+	"github.com/mlops-lab/mlops-lab/pkg/jsonfield"
 )
 
 // Point is one windowed aggregate: the value of a key in the window that
@@ -105,7 +107,7 @@ func ParsePoint(value, recordKey []byte, f Fields) (p Point, ok bool, err error)
 		return Point{}, false, fmt.Errorf("not a JSON object: %s", clip(value))
 	}
 	if inner, isEnvelope := envelopeValue(obj); isEnvelope {
-		if k, ok := field(obj, "key"); ok && recordKey == nil {
+		if k, ok := jsonfield.Find(obj, "key"); ok && recordKey == nil {
 			var s string
 			if json.Unmarshal(k, &s) == nil {
 				recordKey = []byte(s)
@@ -114,7 +116,7 @@ func ParsePoint(value, recordKey []byte, f Fields) (p Point, ok bool, err error)
 		return ParsePoint(inner, recordKey, f)
 	}
 
-	if raw, ok := field(obj, f.Key); ok && string(raw) != "null" {
+	if raw, ok := jsonfield.Find(obj, f.Key); ok && string(raw) != "null" {
 		var s any
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return Point{}, false, fmt.Errorf("field %s: %w", f.Key, err)
@@ -124,7 +126,7 @@ func ParsePoint(value, recordKey []byte, f Fields) (p Point, ok bool, err error)
 		p.Key = windowedKey(recordKey)
 	}
 
-	raw, ok := field(obj, f.Start)
+	raw, ok := jsonfield.Find(obj, f.Start)
 	if !ok {
 		return Point{}, false, fmt.Errorf("no field %s (the window start) among %s: name it with --start", f.Start, names(obj))
 	}
@@ -132,13 +134,13 @@ func ParsePoint(value, recordKey []byte, f Fields) (p Point, ok bool, err error)
 		return Point{}, false, fmt.Errorf("field %s: %w", f.Start, err)
 	}
 
-	if raw, ok := field(obj, f.End); ok {
+	if raw, ok := jsonfield.Find(obj, f.End); ok {
 		if end, err := parseTime(raw); err == nil && end.After(p.Start) {
 			p.End = end
 		}
 	}
 
-	raw, ok = field(obj, f.Value)
+	raw, ok = jsonfield.Find(obj, f.Value)
 	if !ok {
 		return Point{}, false, fmt.Errorf("no field %s (the value to draw) among %s: name it with --value", f.Value, names(obj))
 	}
@@ -272,19 +274,6 @@ func envelopeValue(obj map[string]json.RawMessage) (json.RawMessage, bool) {
 		return nil, false
 	}
 	return v, true
-}
-
-// field finds a field by name, exactly first, then case-insensitively.
-func field(obj map[string]json.RawMessage, name string) (json.RawMessage, bool) {
-	if v, ok := obj[name]; ok {
-		return v, true
-	}
-	for k, v := range obj {
-		if strings.EqualFold(k, name) {
-			return v, true
-		}
-	}
-	return nil, false
 }
 
 func names(obj map[string]json.RawMessage) string {

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mlops-lab/mlops-lab/pkg/jsonfield"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
 )
 
@@ -140,7 +141,7 @@ func notANumber(name string, raw json.RawMessage) error {
 
 // lookup finds a field by name or path, exactly first, then ignoring case.
 func lookup(obj map[string]json.RawMessage, name string) (json.RawMessage, bool) {
-	if v, ok := field(obj, name); ok {
+	if v, ok := jsonfield.Find(obj, name); ok {
 		return v, true
 	}
 	sep := ""
@@ -155,7 +156,7 @@ func lookup(obj map[string]json.RawMessage, name string) (json.RawMessage, bool)
 	parts := strings.Split(name, sep)
 	cur := obj
 	for i, part := range parts {
-		v, ok := field(cur, strings.TrimSpace(part))
+		v, ok := jsonfield.Find(cur, strings.TrimSpace(part))
 		if !ok {
 			return nil, false
 		}
@@ -165,18 +166,6 @@ func lookup(obj map[string]json.RawMessage, name string) (json.RawMessage, bool)
 		cur = nil
 		if err := json.Unmarshal(v, &cur); err != nil || cur == nil {
 			return nil, false
-		}
-	}
-	return nil, false
-}
-
-func field(obj map[string]json.RawMessage, name string) (json.RawMessage, bool) {
-	if v, ok := obj[name]; ok {
-		return v, true
-	}
-	for k, v := range obj {
-		if strings.EqualFold(k, name) {
-			return v, true
 		}
 	}
 	return nil, false

@@ -6,6 +6,8 @@ import (
 	"math/big"
 	"sort"
 	"strings"
+
+	"github.com/mlops-lab/mlops-lab/pkg/jsonfield"
 )
 
 // Result is the outcome of comparing actual with expected outputs.
@@ -297,7 +299,7 @@ func valueDetail(exp, act any) string {
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		av, found := lookupField(ao, k)
+		av, found := jsonfield.Find(ao, k)
 		switch {
 		case !found:
 			parts = append(parts, fmt.Sprintf("%s: missing", k))
@@ -307,7 +309,7 @@ func valueDetail(exp, act any) string {
 	}
 	var extra []string
 	for k := range ao {
-		if _, found := lookupField(eo, k); !found {
+		if _, found := jsonfield.Find(eo, k); !found {
 			extra = append(extra, k)
 		}
 	}
@@ -324,20 +326,6 @@ func marshal(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
-}
-
-// lookupField finds an object member by exact name, then ignoring case
-// (ksqlDB matches JSON field names to columns case-insensitively).
-func lookupField(o map[string]any, name string) (any, bool) {
-	if v, ok := o[name]; ok {
-		return v, true
-	}
-	for k, v := range o {
-		if strings.EqualFold(k, name) {
-			return v, true
-		}
-	}
-	return nil, false
 }
 
 // jsonEqual compares decoded JSON values by meaning: numbers by value
@@ -366,7 +354,7 @@ func jsonEqual(a, b any) bool {
 	case []any:
 		return arraysEqual(x, b, jsonEqual)
 	case map[string]any:
-		return objectsEqual(x, b, jsonEqual, lookupField)
+		return objectsEqual(x, b, jsonEqual, jsonfield.Find[any])
 	}
 	return false
 }
