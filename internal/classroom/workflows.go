@@ -204,8 +204,23 @@ func Passed(r io.Reader, lab, exercise string) (grader.TestResult, error) {
 	return grader.TestResult{}, fmt.Errorf("the grading report has no result for %s %s (%d results; did grading run?)", lab, exercise, len(rep.Tests))
 }
 
+// setupSteps is how both workflows' job begins: its limits, then checking
+// out the repository and installing Go and mlops-lab (.Install).
+const setupSteps = `{{define "setup"}}    timeout-minutes: 90
+    env:
+      TESTCONTAINERS_RYUK_DISABLED: "true"
+    steps:
+      - name: Checkout
+        uses: actions/checkout@v4
+      - name: Set up Go
+        uses: actions/setup-go@v5
+        with:
+          go-version-file: go.mod
+      - name: Install mlops-lab
+        run: {{.Install}}{{end}}`
+
 // A template's {{"${{ ... }}"}} writes GitHub's own expressions verbatim.
-var classroomTemplate = template.Must(template.New("classroom").Parse(`# GitHub Classroom autograding for the mlops-lab course, written by
+var classroomTemplate = template.Must(template.New("classroom").Parse(setupSteps + `# GitHub Classroom autograding for the mlops-lab course, written by
 # ` + "`mlops-lab classroom init`" + `. Every lab is graded once; each exercise is then
 # reported as a test worth its points. The full report (with partial credit
 # and messages) is kept as the run's artifact.
@@ -225,18 +240,7 @@ jobs:
   run-autograding-tests:
     runs-on: ubuntu-latest
     if: github.actor != 'github-classroom[bot]'
-    timeout-minutes: 90
-    env:
-      TESTCONTAINERS_RYUK_DISABLED: "true"
-    steps:
-      - name: Checkout
-        uses: actions/checkout@v4
-      - name: Set up Go
-        uses: actions/setup-go@v5
-        with:
-          go-version-file: go.mod
-      - name: Install mlops-lab
-        run: {{.Install}}
+{{template "setup" .}}
       - name: Grade every lab
         run: {{.Grade}} || true
       - name: Keep the grading report
@@ -265,7 +269,7 @@ jobs:
           runners: {{.Runners}}
 `))
 
-var gradeTemplate = template.Must(template.New("grade").Parse(`# Plain CI for the mlops-lab course, written by ` + "`mlops-lab classroom init`" + `:
+var gradeTemplate = template.Must(template.New("grade").Parse(setupSteps + `# Plain CI for the mlops-lab course, written by ` + "`mlops-lab classroom init`" + `:
 # grades every lab and keeps the JUnit report, which CI dashboards show per
 # exercise (the points are in each test case's output). The job fails when an
 # exercise fails.
@@ -279,18 +283,7 @@ on:
 jobs:
   grade:
     runs-on: ubuntu-latest
-    timeout-minutes: 90
-    env:
-      TESTCONTAINERS_RYUK_DISABLED: "true"
-    steps:
-      - name: Checkout
-        uses: actions/checkout@v4
-      - name: Set up Go
-        uses: actions/setup-go@v5
-        with:
-          go-version-file: go.mod
-      - name: Install mlops-lab
-        run: {{.Install}}
+{{template "setup" .}}
       - name: Grade every lab
         run: mlops-lab grade --all --format junit --output {{.JUnit}}
       - name: Keep the JUnit report
