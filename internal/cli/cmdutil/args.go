@@ -68,3 +68,16 @@ func RunE[O any](opts *O, prepare func(cmd *cobra.Command, args []string) error,
 		return run(opts)
 	}
 }
+
+// LabArgs is the prepare step (see RunE) of a command whose arguments are
+// LAB and, when second is not nil, an optional second one: it takes them
+// into lab and second.
+func LabArgs(lab, second *string) func(*cobra.Command, []string) error {
+	return func(_ *cobra.Command, args []string) error {
+		*lab = args[0]
+		if second != nil && len(args) > 1 {
+			*second = args[1]
+		}
+		return nil
+	}
+}

@@ -15,7 +15,7 @@
 //     which declares Use/Short/Long/Example, the flags (bound to the Options
 //     fields) and the argument check, and whose RunE fills the remaining
 //     Options fields from the arguments and calls runF when it is not nil,
-//     xRun otherwise;
+//     xRun otherwise (RunE builds it; LabArgs takes a lab argument);
 //   - xRun(opts *XOptions) error, the command itself, which calls the
 //     business logic in internal/ or pkg/ packages and writes to
 //     opts.IO.Out / opts.IO.ErrOut (never to os.Stdout).

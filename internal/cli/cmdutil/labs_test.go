@@ -109,3 +109,16 @@ func TestRunE(t *testing.T) {
 		t.Fatalf("a failing prepare: err %v, %+v; want its error and nothing run", err, opts)
 	}
 }
+
+func TestLabArgs(t *testing.T) {
+	var lab, second string
+	if err := LabArgs(&lab, &second)(nil, []string{"lab3"}); err != nil || lab != "lab3" || second != "" {
+		t.Fatalf("one argument: %q %q %v", lab, second, err)
+	}
+	if err := LabArgs(&lab, &second)(nil, []string{"lab1", "2"}); err != nil || lab != "lab1" || second != "2" {
+		t.Fatalf("two arguments: %q %q %v", lab, second, err)
+	}
+	if err := LabArgs(&lab, nil)(nil, []string{"lab4", "x"}); err != nil || lab != "lab4" {
+		t.Fatalf("no second wanted: %q %v", lab, err)
+	}
+}

@@ -38,16 +38,7 @@ next step for the exercise; --all shows every step at once.`,
   mlops-lab hint lab1 java-partitioner --all`,
 		Args:              cmdutil.RangeArgs(1, 2, "usage: mlops-lab hint LAB [EXERCISE], e.g. `mlops-lab hint lab1 2`"),
 		ValidArgsFunction: cmdutil.CompleteLabs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Lab = args[0]
-			if len(args) == 2 {
-				opts.Exercise = args[1]
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return hintRun(opts)
-		},
+		RunE:              cmdutil.RunE(opts, cmdutil.LabArgs(&opts.Lab, &opts.Exercise), runF, hintRun),
 	}
 	cmd.Flags().BoolVar(&opts.All, "all", false, "show every hint of the exercise")
 	return cmd

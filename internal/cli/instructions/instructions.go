@@ -33,13 +33,7 @@ into a file or a pipe it is the Markdown itself.`,
   mlops-lab instructions lab3 | less`,
 		Args:              cmdutil.ExactArgs(1, "name the lab, e.g. `mlops-lab instructions lab1` (see `mlops-lab list`)"),
 		ValidArgsFunction: cmdutil.CompleteLabs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Lab = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return instructionsRun(opts)
-		},
+		RunE:              cmdutil.RunE(opts, cmdutil.LabArgs(&opts.Lab, nil), runF, instructionsRun),
 	}
 }
 

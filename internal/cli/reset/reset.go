@@ -36,13 +36,7 @@ this binary carries. Your changes to those files are lost; other files in the
 folder are left alone.`,
 		Args:              cmdutil.ExactArgs(1, "name the lab to reset, e.g. `mlops-lab reset lab1`"),
 		ValidArgsFunction: cmdutil.CompleteLabs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Lab = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return resetRun(opts)
-		},
+		RunE:              cmdutil.RunE(opts, cmdutil.LabArgs(&opts.Lab, nil), runF, resetRun),
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd

@@ -37,16 +37,7 @@ func NewCmdSolution(f *cmdutil.Factory, runF func(*SolutionOptions) error) *cobr
   mlops-lab solution lab1 producer.go --diff`,
 		Args:              cmdutil.RangeArgs(1, 2, "usage: mlops-lab solution LAB [FILE] [--diff]"),
 		ValidArgsFunction: cmdutil.CompleteLabs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Lab = args[0]
-			if len(args) == 2 {
-				opts.File = args[1]
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return solutionRun(opts)
-		},
+		RunE:              cmdutil.RunE(opts, cmdutil.LabArgs(&opts.Lab, &opts.File), runF, solutionRun),
 	}
 	cmd.Flags().BoolVar(&opts.Diff, "diff", false, "show a unified diff from your file to the solution")
 	return cmd

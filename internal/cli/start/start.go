@@ -67,14 +67,10 @@ the environment in .mlops-lab/env.json.`,
   mlops-lab start lab1 --instructions               # the lab's README instead of its exercises`,
 		Args:              cmdutil.ExactArgs(1, "name the lab to start, e.g. `mlops-lab start lab1` (see `mlops-lab list`)"),
 		ValidArgsFunction: cmdutil.CompleteLabs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: cmdutil.RunE(opts, func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
-			opts.Lab = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return startRun(opts)
-		},
+			return cmdutil.LabArgs(&opts.Lab, nil)(cmd, args)
+		}, runF, startRun),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.KafkaListen, "kafka-listen", "", "embedded broker's listen address (default 127.0.0.1:9092, or a free port when 9092 is taken)")
