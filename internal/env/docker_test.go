@@ -27,7 +27,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	ksqlclient "github.com/mlops-lab/mlops-lab/pkg/ksql/client"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
 	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 )
 

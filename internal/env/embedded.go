@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	ksqlkafka "github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
-	ksqlserver "github.com/mlops-lab/mlops-lab/pkg/ksql/server"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlkafka"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlserver"
 )
 
 type embedded struct {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
 )
 
 // Runtime names.
@@ -156,7 +156,7 @@ func WaitKsql(ctx context.Context, url string, timeout time.Duration) error {
 	started := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	c := client.New(url)
+	c := ksqlclient.New(url)
 	var last error
 	for {
 		_, err := c.Info(wctx)

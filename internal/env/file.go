@@ -12,7 +12,7 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
 )
 
 // FileName is the environment record inside the workspace's state folder.
@@ -110,7 +110,7 @@ func AnsweringRecord(ctx context.Context, ws workspace.Workspace, notes io.Write
 	if err := kafkautil.Probe(pctx, r.Bootstrap); err != nil {
 		dead = fmt.Sprintf("kafka %s not answering", r.Bootstrap)
 	} else if r.KsqlURL != "" {
-		if _, err := client.New(r.KsqlURL).Info(pctx); err != nil {
+		if _, err := ksqlclient.New(r.KsqlURL).Info(pctx); err != nil {
 			dead = fmt.Sprintf("ksqlDB %s not answering", r.KsqlURL)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/parser"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/restapi"
 )
@@ -17,7 +17,7 @@ import (
 // RenderEntity writes one result of /ksql as ksql's CLI shows it: a blank
 // line, then a table, a description or a message. Types it does not know
 // are written as indented JSON.
-func RenderEntity(w io.Writer, e client.Entity) error {
+func RenderEntity(w io.Writer, e ksqlclient.Entity) error {
 	var b bytes.Buffer
 	b.WriteString("\n")
 	var warnings []restapi.Warning

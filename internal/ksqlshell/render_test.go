@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden from the current rendering")
@@ -24,14 +24,14 @@ func renderFixture(t *testing.T, name string) string {
 	}
 	var out bytes.Buffer
 	if bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) {
-		ke := &client.Error{StatusCode: 400}
+		ke := &ksqlclient.Error{StatusCode: 400}
 		if err := json.Unmarshal(b, ke); err != nil {
 			t.Fatal(err)
 		}
 		out.WriteString(FormatError(ke) + "\n")
 		return out.String()
 	}
-	var ents []client.Entity
+	var ents []ksqlclient.Entity
 	if err := json.Unmarshal(b, &ents); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@
 // the client and sends them with every statement, runs queries and
 // streams their rows, and draws the server's answers as ksql's CLI does.
 //
-// It talks to any server through pkg/ksql/client, so it works with the
+// It talks to any server through pkg/ksql/ksqlclient, so it works with the
 // embedded engine and with a real ksqlDB alike. The command in
 // cmd/mlops-lab only connects and chooses how lines are read.
 package ksqlshell
@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/parser"
 )
 
@@ -49,7 +49,7 @@ type historian interface {
 // Shell runs statements against one ksqlDB server. Its zero value is not
 // usable: set Client, Out and Err.
 type Shell struct {
-	Client *client.Client
+	Client *ksqlclient.Client
 	// Out receives results; Err receives errors and notes.
 	Out, Err io.Writer
 	// Dir is the folder RUN SCRIPT paths are relative to.
@@ -124,7 +124,7 @@ func FormatError(err error) string {
 	if errors.As(err, &se) {
 		return se.Error()
 	}
-	var ke *client.Error
+	var ke *ksqlclient.Error
 	if errors.As(err, &ke) {
 		msg := strings.TrimSpace(ke.Message)
 		if msg == "" {
@@ -303,7 +303,7 @@ func (s *Shell) Exec(ctx context.Context, text string) error {
 	}
 	ents, err := s.Client.Execute(ctx, text, s.requestProps())
 	if err != nil {
-		var ke *client.Error
+		var ke *ksqlclient.Error
 		if errors.As(err, &ke) {
 			// Statements before the failing one (one statement at a
 			// time here, but a server may answer them anyway).

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/internal/env"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
 )
 
 // lockedBuffer is a bytes.Buffer safe for the shell writing while the test
@@ -99,7 +99,7 @@ func serverURL(t *testing.T) string {
 func newTestShell(t *testing.T) (*Shell, *lockedBuffer, *lockedBuffer) {
 	url := serverURL(t)
 	var out, errOut lockedBuffer
-	return &Shell{Client: client.New(url), Out: &out, Err: &errOut, Dir: t.TempDir(), ServerURL: url}, &out, &errOut
+	return &Shell{Client: ksqlclient.New(url), Out: &out, Err: &errOut, Dir: t.TempDir(), ServerURL: url}, &out, &errOut
 }
 
 func unique(prefix string) string {

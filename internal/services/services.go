@@ -13,9 +13,9 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	ksqlclient "github.com/mlops-lab/mlops-lab/pkg/ksql/client"
-	ksqlkafka "github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
-	ksqlserver "github.com/mlops-lab/mlops-lab/pkg/ksql/server"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlkafka"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlserver"
 )
 
 // Config says where the services listen.

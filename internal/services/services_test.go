@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	ksqlclient "github.com/mlops-lab/mlops-lab/pkg/ksql/client"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
 )
 
 func TestLocalBrokerAddr(t *testing.T) {

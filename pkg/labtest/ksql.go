@@ -34,11 +34,11 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/engine"
-	ksqlkafka "github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlkafka"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlserver"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/parser"
-	ksqlserver "github.com/mlops-lab/mlops-lab/pkg/ksql/server"
 )
 
 // KsqlEnv returns the Kafka bootstrap address and the ksqlDB URL for a
@@ -121,7 +121,7 @@ type Ksql struct {
 	Bootstrap, URL string
 	// Client talks to the server; statements sent through it directly are
 	// not rewritten (use Exec, Run, Pull and Push for that).
-	Client *client.Client
+	Client *ksqlclient.Client
 	// Props are the streamsProperties of every statement and query the
 	// session runs; auto.offset.reset is earliest, so a persistent query
 	// reads the inputs written before it started.
@@ -141,7 +141,7 @@ type Ksql struct {
 func NewKsql(t testing.TB, sources, topics []string) *Ksql {
 	t.Helper()
 	bootstrap, url, own := ksqlEnv(t)
-	k := &Ksql{t: t, Bootstrap: bootstrap, URL: url, Client: client.New(url),
+	k := &Ksql{t: t, Bootstrap: bootstrap, URL: url, Client: ksqlclient.New(url),
 		Props:   map[string]any{"auto.offset.reset": "earliest"},
 		suffix:  "_X" + strings.ToUpper(randomHex(4)),
 		sources: map[string]bool{}, topics: map[string]bool{}}
@@ -284,7 +284,7 @@ func (k *Ksql) ctx(d time.Duration) (context.Context, context.CancelFunc) {
 // Exec runs the test's own statements (the setup an exercise starts from),
 // rewritten to the test's names, and fails the test when one fails: a
 // failing setup is the grader's defect, not the learner's.
-func (k *Ksql) Exec(sql string) []client.Entity {
+func (k *Ksql) Exec(sql string) []ksqlclient.Entity {
 	k.t.Helper()
 	sc := k.Parse("the test's setup", sql)
 	if sc.Problem != "" {
@@ -294,7 +294,7 @@ func (k *Ksql) Exec(sql string) []client.Entity {
 	if sc.Problem != "" {
 		k.t.Fatalf("grading setup: %s", sc.Problem)
 	}
-	var out []client.Entity
+	var out []ksqlclient.Entity
 	for _, st := range sc.Statements {
 		if st.Entity != nil {
 			out = append(out, *st.Entity)
@@ -332,7 +332,7 @@ type KsqlStatement struct {
 	// Ran says it was executed; Entity is what it answered, or Err its
 	// error (names restored).
 	Ran    bool
-	Entity *client.Entity
+	Entity *ksqlclient.Entity
 	Err    error
 }
 
@@ -560,7 +560,7 @@ func (k *Ksql) Run(sc *KsqlScript) {
 			continue
 		}
 		st.Ran = true
-		var ents []client.Entity
+		var ents []ksqlclient.Entity
 		var err error
 		if term, ok := st.Parsed.(*parser.Terminate); ok && term.All {
 			ents, err = k.terminateOwn()
@@ -619,12 +619,12 @@ func replaceWord(s, old, repl string) string {
 }
 
 // terminateOwn runs TERMINATE for every query of this session.
-func (k *Ksql) terminateOwn() ([]client.Entity, error) {
+func (k *Ksql) terminateOwn() ([]ksqlclient.Entity, error) {
 	queries, err := k.queries()
 	if err != nil {
 		return nil, err
 	}
-	var out []client.Entity
+	var out []ksqlclient.Entity
 	for _, q := range k.own(queries) {
 		ctx, cancel := k.ctx(ksqlCallTimeout)
 		ents, err := k.Client.Execute(ctx, "TERMINATE "+q.ID+";", k.Props)
@@ -659,7 +659,7 @@ func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
 
 // restoreErr restores the names in an error from the server.
 func (k *Ksql) restoreErr(err error) error {
-	var ke *client.Error
+	var ke *ksqlclient.Error
 	if errors.As(err, &ke) {
 		return fmt.Errorf("error %d: %s", ke.Code, k.Restore(ke.Message))
 	}
@@ -732,7 +732,7 @@ func (k *Ksql) Describe(source string) (engine.SourceDescription, bool) {
 	ctx, cancel := k.ctx(ksqlCallTimeout)
 	defer cancel()
 	ents, err := k.Client.Execute(ctx, "DESCRIBE "+k.Source(source)+" EXTENDED;")
-	var ke *client.Error
+	var ke *ksqlclient.Error
 	if errors.As(err, &ke) && ke.Code != engine.ErrServer {
 		return engine.SourceDescription{}, false
 	}
@@ -861,7 +861,7 @@ func (k *Ksql) Push(sql string, props map[string]any) (*PushQuery, error) {
 func (k *Ksql) PushRaw(sql string, props map[string]any) (*PushQuery, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	type started struct {
-		rows *client.Rows
+		rows *ksqlclient.Rows
 		err  error
 	}
 	ch := make(chan started, 1)

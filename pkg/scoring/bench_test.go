@@ -11,7 +11,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlkafka"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit/onnxmodel"
 	"github.com/mlops-lab/mlops-lab/pkg/scoring"
@@ -146,7 +146,7 @@ func BenchmarkScoringKSQL(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	rt, err := kafka.Open(ctx, kafka.Options{Bootstrap: bootstrap})
+	rt, err := ksqlkafka.Open(ctx, ksqlkafka.Options{Bootstrap: bootstrap})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/ksqlshell"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
 )
 
 // KsqlOptions is what `ksql` needs.
@@ -127,7 +127,7 @@ func ksqlRun(opts *KsqlOptions) error {
 	defer closeEnv()
 
 	sh := &ksqlshell.Shell{
-		Client:    client.New(url),
+		Client:    ksqlclient.New(url),
 		Out:       opts.IO.Out,
 		Err:       opts.IO.ErrOut,
 		Dir:       opts.Dir(),
@@ -168,7 +168,7 @@ func connect(opts *KsqlOptions, untilExit bool) (url string, closeEnv func(), er
 		url = opts.Env.KsqlURL
 		cctx, cancel := context.WithTimeout(ctx, connectTimeout)
 		defer cancel()
-		if _, err := client.New(url).Info(cctx); err != nil {
+		if _, err := ksqlclient.New(url).Info(cctx); err != nil {
 			return "", nil, fmt.Errorf("no ksqlDB answers at %s: %v", url, err)
 		}
 		return url, func() {}, nil

@@ -20,8 +20,8 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	ksqlclient "github.com/mlops-lab/mlops-lab/pkg/ksql/client"
-	ksqlkafka "github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlkafka"
 )
 
 // serveChildEnv holds the arguments (separated by \x1f) of `mlops-lab serve` for

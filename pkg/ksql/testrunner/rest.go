@@ -20,9 +20,9 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/engine"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/format"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlserver"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/parser"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/restapi"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/server"
 )
 
 // RESTCase is one of ksqlDB's REST query-validation tests: statements sent
@@ -159,7 +159,7 @@ func RunREST(ctx context.Context, c RESTCase) (err error) {
 	eng := engine.New(engine.Options{Admin: topics, Producer: topics, DefaultPartitions: restDefaultPartitions,
 		QueryStarted: topics.started, Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest"}})
 	topics.eng = eng
-	srv := server.New(restBackend{eng})
+	srv := ksqlserver.New(restBackend{eng})
 	if err := srv.Start("127.0.0.1:0"); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package server
+package ksqlserver
 
 import "github.com/mlops-lab/mlops-lab/pkg/ksql/format"
 

@@ -38,7 +38,7 @@
 // the numbering continues from there). Records a query cannot process are
 // written as JSON to the processing log topic (default_ksql_processing_log),
 // readable as the KSQL_PROCESSING_LOG stream.
-package kafka
+package ksqlkafka
 
 import (
 	"context"

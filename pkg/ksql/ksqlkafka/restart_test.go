@@ -1,4 +1,4 @@
-package kafka_test
+package ksqlkafka_test
 
 import (
 	"bufio"
@@ -18,7 +18,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlkafka"
 )
 
 // The restart test runs the engine in a child process (this test binary,
@@ -36,7 +36,7 @@ func TestRestartChildProcess(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	rt, err := kafka.Open(ctx, kafka.Options{Bootstrap: bootstrap,
+	rt, err := ksqlkafka.Open(ctx, ksqlkafka.Options{Bootstrap: bootstrap,
 		Logf: func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
@@ -78,7 +78,7 @@ func TestRestartUnderLoad(t *testing.T) {
 	defer br.Close()
 
 	// Declare the queries in-process; the children replay them.
-	rt, err := kafka.Open(ctx, kafka.Options{Bootstrap: br.Addr(), Logf: t.Logf})
+	rt, err := ksqlkafka.Open(ctx, ksqlkafka.Options{Bootstrap: br.Addr(), Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,7 +439,7 @@ func queriesCaughtUp(t *testing.T, admin sarama.ClusterAdmin, topic string, ends
 	}
 	n := 0
 	for g := range groups {
-		if !strings.HasPrefix(g, kafka.GroupID(kafka.DefaultServiceID, "")) {
+		if !strings.HasPrefix(g, ksqlkafka.GroupID(ksqlkafka.DefaultServiceID, "")) {
 			continue
 		}
 		resp, err := admin.ListConsumerGroupOffsets(g, map[string][]int32{topic: parts})

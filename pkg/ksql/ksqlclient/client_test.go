@@ -1,4 +1,4 @@
-package client_test
+package ksqlclient_test
 
 import (
 	"context"
@@ -8,24 +8,24 @@ import (
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/server"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlkafka"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlserver"
 )
 
-func startServer(t *testing.T) *client.Client {
+func startServer(t *testing.T) *ksqlclient.Client {
 	t.Helper()
 	ctx := context.Background()
 	b, err := kafkautil.StartBroker(ctx, kafkautil.BrokerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := kafka.Open(ctx, kafka.Options{Bootstrap: b.Addr(), Logf: t.Logf})
+	rt, err := ksqlkafka.Open(ctx, ksqlkafka.Options{Bootstrap: b.Addr(), Logf: t.Logf})
 	if err != nil {
 		b.Close()
 		t.Fatal(err)
 	}
-	srv := server.New(rt)
+	srv := ksqlserver.New(rt)
 	if err := srv.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func startServer(t *testing.T) *client.Client {
 		_ = rt.Close()
 		b.Close()
 	})
-	return client.New(srv.URL())
+	return ksqlclient.New(srv.URL())
 }
 
 func TestClientEndToEnd(t *testing.T) {
@@ -48,7 +48,7 @@ func TestClientEndToEnd(t *testing.T) {
 	}
 	// A failing second statement reports the first one's result too.
 	_, err = c.Execute(ctx, "SHOW STREAMS; DROP STREAM nothere;")
-	var ke *client.Error
+	var ke *ksqlclient.Error
 	if !errors.As(err, &ke) || ke.Code != 40001 || ke.StatementText != "DROP STREAM nothere;" || len(ke.Entities) != 1 || ke.Entities[0].Type != "streams" {
 		t.Fatalf("error %#v", err)
 	}

@@ -1,4 +1,4 @@
-package server_test
+package ksqlserver_test
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/server"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlserver"
 )
 
 // apiError is ksqlDB's error body (KsqlErrorMessage).
@@ -132,7 +132,7 @@ func TestInsertsStreamRowLimit(t *testing.T) {
 	s.exec(t, `CREATE STREAM rows1 (id VARCHAR KEY, v VARCHAR) WITH (kafka_topic='rows1', value_format='JSON', partitions=1);`)
 	var rows bytes.Buffer
 	rows.WriteString(`{"target":"rows1"}` + "\n" + `{"ID":"a","V":"ok"}` + "\n")
-	fmt.Fprintf(&rows, `{"ID":"b","V":"%s"}`+"\n", strings.Repeat("z", server.MaxInsertRowBytes))
+	fmt.Fprintf(&rows, `{"ID":"b","V":"%s"}`+"\n", strings.Repeat("z", ksqlserver.MaxInsertRowBytes))
 	status, _, b := post(t, s, http.MethodPost, "/inserts-stream", "application/vnd.ksqlapi.delimited.v1", &rows)
 	if status != http.StatusOK {
 		t.Fatalf("/inserts-stream: %d %s", status, b)
@@ -147,7 +147,7 @@ func TestInsertsStreamRowLimit(t *testing.T) {
 	}
 
 	// The first line is limited too, and refused with 413.
-	first := `{"target":"` + strings.Repeat("t", server.MaxInsertRowBytes) + `"}` + "\n"
+	first := `{"target":"` + strings.Repeat("t", ksqlserver.MaxInsertRowBytes) + `"}` + "\n"
 	status, _, b = post(t, s, http.MethodPost, "/inserts-stream", "application/vnd.ksqlapi.delimited.v1", strings.NewReader(first))
 	if e := decodeError(t, "oversized first line", b); status != http.StatusRequestEntityTooLarge || e.ErrorCode != 41300 {
 		t.Errorf("oversized first line: %d %+v", status, e)
@@ -176,7 +176,7 @@ func TestRequestBodyLimit(t *testing.T) {
 		t.Errorf("10 MB /ksql body: %d %+v, want 413 with error_code 41300", status, e)
 	}
 	// Refused at the limit, the body costs a few times the limit.
-	if limit := uint64(8 * server.MaxRequestBytes); allocated > limit {
+	if limit := uint64(8 * ksqlserver.MaxRequestBytes); allocated > limit {
 		t.Errorf("the request allocated %d bytes, more than %d", allocated, limit)
 	}
 	if got := s.endOffset(t, "lim"); got != 0 {

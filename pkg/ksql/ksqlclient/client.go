@@ -1,5 +1,5 @@
 // Package client is a Go client for ksqlDB's REST API. It works against
-// the project's embedded server (pkg/ksql/server) and a real ksqlDB
+// the project's embedded server (pkg/ksql/ksqlserver) and a real ksqlDB
 // server alike: Execute runs statements through /ksql, Query runs push and
 // pull queries through /query-stream, Insert writes rows through
 // /inserts-stream, and Info, Health and CloseQuery do what they say.
@@ -10,7 +10,7 @@
 //	defer rows.Close()
 //	for rows.Next() { fmt.Println(rows.Row()) }
 //	err = rows.Err()
-package client
+package ksqlclient
 
 import (
 	"bufio"

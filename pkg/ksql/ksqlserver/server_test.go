@@ -1,4 +1,4 @@
-package server_test
+package ksqlserver_test
 
 import (
 	"context"
@@ -15,17 +15,17 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/server"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlkafka"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlserver"
 )
 
 // stack is a broker, the engine over it and the REST server.
 type stack struct {
 	broker *kafkautil.Broker
-	rt     *kafka.Runtime
-	srv    *server.Server
-	c      *client.Client
+	rt     *ksqlkafka.Runtime
+	srv    *ksqlserver.Server
+	c      *ksqlclient.Client
 }
 
 func start(t *testing.T, dataDir string) *stack {
@@ -35,18 +35,18 @@ func start(t *testing.T, dataDir string) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := kafka.Open(ctx, kafka.Options{Bootstrap: b.Addr(), Logf: t.Logf})
+	rt, err := ksqlkafka.Open(ctx, ksqlkafka.Options{Bootstrap: b.Addr(), Logf: t.Logf})
 	if err != nil {
 		b.Close()
 		t.Fatal(err)
 	}
-	srv := server.New(rt)
+	srv := ksqlserver.New(rt)
 	if err := srv.Start("127.0.0.1:0"); err != nil {
 		rt.Close()
 		b.Close()
 		t.Fatal(err)
 	}
-	s := &stack{broker: b, rt: rt, srv: srv, c: client.New(srv.URL())}
+	s := &stack{broker: b, rt: rt, srv: srv, c: ksqlclient.New(srv.URL())}
 	t.Cleanup(s.stop)
 	return s
 }
@@ -63,7 +63,7 @@ func (s *stack) stop() {
 	s.srv = nil
 }
 
-func (s *stack) exec(t *testing.T, sql string) []client.Entity {
+func (s *stack) exec(t *testing.T, sql string) []ksqlclient.Entity {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
@@ -265,7 +265,7 @@ func (s *stack) settledEnd(t *testing.T, topic string) int64 {
 	return 0
 }
 
-func nextRow(t *testing.T, rows *client.Rows) []any {
+func nextRow(t *testing.T, rows *ksqlclient.Rows) []any {
 	t.Helper()
 	type res struct {
 		row []any
@@ -295,7 +295,7 @@ func TestInfoAndHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Version != server.Version || info.ServerStatus != "RUNNING" || info.ServiceID != "default_" || info.KafkaClusterID == "" {
+	if info.Version != ksqlserver.Version || info.ServerStatus != "RUNNING" || info.ServiceID != "default_" || info.KafkaClusterID == "" {
 		t.Errorf("info %+v", info)
 	}
 	h, err := s.c.Health(ctx)
@@ -344,7 +344,7 @@ func TestStatements(t *testing.T) {
 	}
 	// The stream cannot be dropped while a query reads it.
 	_, err := s.c.Execute(context.Background(), "DROP STREAM orders;")
-	var ke *client.Error
+	var ke *ksqlclient.Error
 	if !errors.As(err, &ke) || ke.Code != 40001 || ke.StatusCode != 400 {
 		t.Fatalf("DROP of a read stream: %v", err)
 	}
@@ -377,7 +377,7 @@ func TestParseError(t *testing.T) {
 		t.Errorf("entities: %s", raw)
 	}
 	_, err = s.c.Execute(context.Background(), "CREATE STREM x;")
-	var ke *client.Error
+	var ke *ksqlclient.Error
 	if !errors.As(err, &ke) || ke.Code != 40001 || !strings.Contains(ke.Message, "line 1:8") {
 		t.Errorf("client error %#v", err)
 	}
@@ -464,7 +464,7 @@ func TestDisconnectAndCloseQuery(t *testing.T) {
 		t.Errorf("row after close-query: %v", rows.Row())
 	}
 	waitNoTransient(t, s)
-	var ke *client.Error
+	var ke *ksqlclient.Error
 	if err := s.c.CloseQuery(ctx, "nope"); !errors.As(err, &ke) || ke.StatusCode != 400 {
 		t.Errorf("closing an unknown query: %v", err)
 	}
@@ -475,7 +475,7 @@ func TestConcurrentPushQueries(t *testing.T) {
 	s.exec(t, `CREATE STREAM cq (id VARCHAR KEY, v INT) WITH (kafka_topic='cq', value_format='JSON', partitions=2);`)
 	const n = 20
 	ctx := context.Background()
-	var all []*client.Rows
+	var all []*ksqlclient.Rows
 	for i := 0; i < n; i++ {
 		rows, err := s.c.Query(ctx, fmt.Sprintf("SELECT v + %d AS w FROM cq EMIT CHANGES LIMIT 2;", i), nil)
 		if err != nil {
@@ -586,7 +586,7 @@ func TestInsertsStream(t *testing.T) {
 	if len(got) != 2 || got[0] != `{"V":1,"TAGS":["x","y"],"ATTRS":{"k":1}}` || got[1] != `{"V":2,"TAGS":null,"ATTRS":null}` {
 		t.Errorf("records %q", got)
 	}
-	var ke *client.Error
+	var ke *ksqlclient.Error
 	if err := s.c.Insert(ctx, "ins", []map[string]any{{"NOPE": 1}}); !errors.As(err, &ke) {
 		t.Errorf("unknown column: %v", err)
 	}
@@ -631,7 +631,7 @@ func TestProcessingLog(t *testing.T) {
 	if got := s.consumeAll(t, "PLOUT", 1); fmt.Sprint(got) != `[{"V":2}]` {
 		t.Errorf("PLOUT %v", got)
 	}
-	got := s.consumeAll(t, kafka.ProcessingLogTopic(kafka.DefaultServiceID), 1)
+	got := s.consumeAll(t, ksqlkafka.ProcessingLogTopic(ksqlkafka.DefaultServiceID), 1)
 	if len(got) != 1 || !strings.Contains(got[0], `"LOGGER":"processing.CSAS_PLOUT_`) || !strings.Contains(got[0], `"TOPIC":"plin"`) {
 		t.Errorf("processing log %q", got)
 	}

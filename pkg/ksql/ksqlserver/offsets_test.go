@@ -1,4 +1,4 @@
-package server_test
+package ksqlserver_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlkafka"
 )
 
 // A persistent query reads from "latest" unless auto.offset.reset says
@@ -80,7 +80,7 @@ func TestLatestQueryResumesAfterDowntime(t *testing.T) {
 	}
 	defer b.Close()
 	s := &stack{broker: b}
-	rt, err := kafka.Open(ctx, kafka.Options{Bootstrap: b.Addr(), Logf: t.Logf})
+	rt, err := ksqlkafka.Open(ctx, ksqlkafka.Options{Bootstrap: b.Addr(), Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestLatestQueryResumesAfterDowntime(t *testing.T) {
 	waitStartCommitted(t, b.Addr(), "dsrc", 1)
 	rt.Close()
 	s.produce(t, "dsrc", "a", `{"V":1}`) // while no engine runs
-	rt, err = kafka.Open(ctx, kafka.Options{Bootstrap: b.Addr(), Logf: t.Logf})
+	rt, err = ksqlkafka.Open(ctx, ksqlkafka.Options{Bootstrap: b.Addr(), Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package kafka_test
+package ksqlkafka_test
 
 import (
 	"context"
@@ -13,9 +13,9 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/client"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/server"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlclient"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlkafka"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlserver"
 )
 
 // The benchmarks run end to end through the embedded broker: the input
@@ -23,13 +23,13 @@ import (
 // the query (or the hand-written loop) until every output record is
 // acknowledged by the broker. Run them with a fixed count, e.g.
 //
-//	go test -run '^$' -bench . -benchtime 200000x ./pkg/ksql/kafka
+//	go test -run '^$' -bench . -benchtime 200000x ./pkg/ksql/ksqlkafka
 
 var benchSeq atomic.Int64
 
 type benchEnv struct {
 	broker *kafkautil.Broker
-	rt     *kafka.Runtime
+	rt     *ksqlkafka.Runtime
 	client sarama.Client
 }
 
@@ -40,7 +40,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rt, err := kafka.Open(ctx, kafka.Options{Bootstrap: br.Addr()})
+	rt, err := ksqlkafka.Open(ctx, ksqlkafka.Options{Bootstrap: br.Addr()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -235,13 +235,13 @@ func BenchmarkTumblingSumHandLoop(b *testing.B) {
 // its row arriving at a /query-stream client, and reports the median.
 func BenchmarkPushQueryLatency(b *testing.B) {
 	e := newBenchEnv(b)
-	srv := server.New(e.rt)
+	srv := ksqlserver.New(e.rt)
 	if err := srv.Start("127.0.0.1:0"); err != nil {
 		b.Fatal(err)
 	}
 	defer srv.Close(context.Background())
 	e.exec(b, "CREATE STREAM lat (ID VARCHAR KEY, N BIGINT) WITH (kafka_topic='lat', value_format='JSON', partitions=1);")
-	c := client.New(srv.URL())
+	c := ksqlclient.New(srv.URL())
 	rows, err := c.Query(context.Background(), "SELECT N FROM lat EMIT CHANGES;", nil)
 	if err != nil {
 		b.Fatal(err)

@@ -1,4 +1,4 @@
-package kafka_test
+package ksqlkafka_test
 
 import (
 	"context"
@@ -9,11 +9,11 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/engine"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/kafka"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlkafka"
 )
 
 // persistentIDs lists the ids of the running persistent queries, sorted.
-func persistentIDs(rt *kafka.Runtime) []string {
+func persistentIDs(rt *ksqlkafka.Runtime) []string {
 	var ids []string
 	for _, q := range rt.Engine().Queries() {
 		if q.Persistent && !strings.HasPrefix(q.ID, "MATERIALIZE_") {
@@ -34,7 +34,7 @@ func idNumber(t *testing.T, id string) int64 {
 }
 
 // createdID returns the id of the query a statement created.
-func createdID(t *testing.T, rt *kafka.Runtime, sql string) string {
+func createdID(t *testing.T, rt *ksqlkafka.Runtime, sql string) string {
 	t.Helper()
 	ents, err := rt.Execute(context.Background(), sql, nil)
 	if err != nil {
@@ -57,9 +57,9 @@ func TestQueryIDsSurviveRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer br.Close()
-	open := func() *kafka.Runtime {
+	open := func() *ksqlkafka.Runtime {
 		t.Helper()
-		rt, err := kafka.Open(ctx, kafka.Options{Bootstrap: br.Addr(), Logf: t.Logf})
+		rt, err := ksqlkafka.Open(ctx, ksqlkafka.Options{Bootstrap: br.Addr(), Logf: t.Logf})
 		if err != nil {
 			t.Fatal(err)
 		}

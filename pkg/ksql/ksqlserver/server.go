@@ -17,7 +17,7 @@
 // is held in memory. Every error, unknown paths and methods included, is
 // answered in ksqlDB's JSON error shape
 // ({"@type":"generic_error","error_code":40400,"message":...}).
-package server
+package ksqlserver
 
 import (
 	"context"

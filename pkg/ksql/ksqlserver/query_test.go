@@ -1,4 +1,4 @@
-package server_test
+package ksqlserver_test
 
 import (
 	"bufio"
@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/engine"
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/ksqlserver"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/restapi"
-	"github.com/mlops-lab/mlops-lab/pkg/ksql/server"
 )
 
 // memBackend serves an engine over in-memory topics: what a produced
@@ -33,13 +33,13 @@ func (b memBackend) Engine() *engine.Engine { return b.eng }
 func (b memBackend) ClusterID() string      { return "memory" }
 func (b memBackend) ServiceID() string      { return "memory_" }
 
-func startMemory(t *testing.T) (memBackend, *server.Server) {
+func startMemory(t *testing.T) (memBackend, *ksqlserver.Server) {
 	t.Helper()
 	topics := engine.NewMemoryTopics()
 	eng := engine.New(engine.Options{Admin: topics, Producer: topics})
 	topics.OnProduce = eng.Deliver
 	b := memBackend{eng: eng, topics: topics}
-	srv := server.New(b)
+	srv := ksqlserver.New(b)
 	if err := srv.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func (b memBackend) produce(t *testing.T, topic, key, value string) {
 
 // oldQuery streams a SELECT from /query; next returns its elements one at
 // a time (compacted JSON), "" at the end of the array.
-func oldQuery(t *testing.T, srv *server.Server, sql string) (next func() string) {
+func oldQuery(t *testing.T, srv *ksqlserver.Server, sql string) (next func() string) {
 	t.Helper()
 	body, _ := json.Marshal(restapi.KsqlRequest{KSQL: sql, StreamsProperties: map[string]any{}})
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
