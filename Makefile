@@ -4,7 +4,7 @@ GO ?= go
 # docker runtime's tests clean up after themselves instead.
 export TESTCONTAINERS_RYUK_DISABLED ?= true
 
-.PHONY: build test grade bench lint fuzz
+.PHONY: build test grade bench lint fuzz packages
 
 build:
 	$(GO) build -o bin/mlops-lab ./cmd/mlops-lab
@@ -31,6 +31,11 @@ lint:
 	$(GO) vet -tags grading ./labs/... ./solutions/...
 	$(GO) vet -tags grading,solution -overlay solutions/overlay.json ./labs/...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	@sh scripts/packages.sh | diff -u docs/packages.md - || (echo "docs/packages.md is out of date: make packages"; exit 1)
+
+# The package diagram in docs/packages.md, from go list.
+packages:
+	sh scripts/packages.sh > docs/packages.md
 
 # Fuzz what reads outside input, FUZZTIME each (a duration such as 60s, or a
 # count such as 10000x): KSQL scripts, record decoders, CSV data sets. Each
