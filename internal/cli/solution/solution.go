@@ -34,7 +34,8 @@ func NewCmdSolution(f *cmdutil.Factory, runF func(*SolutionOptions) error) *cobr
 		Use:   "solution LAB [FILE]",
 		Short: "Show a lab's reference solution, or its diff against your files",
 		Example: `  mlops-lab solution lab1
-  mlops-lab solution lab1 producer.go --diff`,
+  mlops-lab solution lab1 sync_producer.go --diff
+  mlops-lab solution lab1 sync_producer.go > labs/lab01-producers/sync_producer.go`,
 		Args:              cmdutil.RangeArgs(1, 2, "usage: mlops-lab solution LAB [FILE] [--diff]"),
 		ValidArgsFunction: cmdutil.CompleteLabs,
 		RunE:              cmdutil.RunE(opts, cmdutil.LabArgs(&opts.Lab, &opts.File), runF, solutionRun),
@@ -77,6 +78,14 @@ func solutionRun(opts *SolutionOptions) error {
 	}
 	out := opts.IO.Out
 	for _, name := range names {
+		if !opts.Diff && opts.File != "" && len(names) == 1 {
+			// One file asked for: exactly its bytes, so that
+			// `mlops-lab solution LAB FILE > FILE` writes the file itself.
+			if _, err := out.Write(files[name]); err != nil {
+				return err
+			}
+			continue
+		}
 		if !opts.Diff {
 			fmt.Fprintf(out, "// ===== solutions/%s/%s =====\n%s\n", lab.Folder, name, files[name])
 			continue

@@ -22,7 +22,7 @@ func TestNewCmdSolution(t *testing.T) {
 		wantErr string
 	}{
 		{[]string{"lab1"}, SolutionOptions{Lab: "lab1"}, ""},
-		{[]string{"lab1", "producer.go", "--diff"}, SolutionOptions{Lab: "lab1", File: "producer.go", Diff: true}, ""},
+		{[]string{"lab1", "sync_producer.go", "--diff"}, SolutionOptions{Lab: "lab1", File: "sync_producer.go", Diff: true}, ""},
 		{nil, SolutionOptions{}, "usage: mlops-lab solution LAB [FILE] [--diff]"},
 		{[]string{"a", "b", "c"}, SolutionOptions{}, "usage: mlops-lab solution LAB [FILE] [--diff]"},
 		{[]string{"lab1", "--diff=maybe"}, SolutionOptions{}, "invalid argument"},
@@ -75,8 +75,42 @@ func TestSolutionRun(t *testing.T) {
 	if err := solutionRun(&SolutionOptions{IO: ios, Workspace: noWorkspace, Lab: "lab1", File: name}); err != nil {
 		t.Fatal(err)
 	}
-	if want := "// ===== solutions/" + lab.Folder + "/" + name + " =====\n" + string(files[name]) + "\n"; out.String() != want {
-		t.Errorf("solution %s: got %d bytes, want the file under a header", name, out.Len())
+	// One file: exactly its bytes, so that redirecting the output into the
+	// lab folder writes the file (a header line would break an .sql file,
+	// an extra newline gofmt).
+	if out.String() != string(files[name]) {
+		t.Errorf("solution %s: got %d bytes, want exactly the file's %d", name, out.Len(), len(files[name]))
+	}
+	lab4, _ := cat.Find("lab4")
+	files4, err := cat.SolutionFiles(lab4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sqlName string
+	for n := range files4 {
+		if filepath.Ext(n) == ".sql" {
+			sqlName = n
+			break
+		}
+	}
+	if sqlName == "" {
+		t.Fatal("lab4's solution has no .sql file")
+	}
+	ios, _, out, _ = iostreams.Test()
+	if err := solutionRun(&SolutionOptions{IO: ios, Workspace: noWorkspace, Lab: "lab4", File: sqlName}); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != string(files4[sqlName]) {
+		t.Errorf("solution lab4 %s: got %q, want exactly the file", sqlName, out.String())
+	}
+
+	// The whole lab: every file under its header.
+	ios, _, out, _ = iostreams.Test()
+	if err := solutionRun(&SolutionOptions{IO: ios, Workspace: noWorkspace, Lab: "lab1"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "// ===== solutions/" + lab.Folder + "/" + name + " =====\n" + string(files[name]) + "\n"; !strings.Contains(out.String(), want) {
+		t.Errorf("solution lab1: %s is not under its header in the output", name)
 	}
 
 	ios, _, _, _ = iostreams.Test()
