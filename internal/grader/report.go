@@ -233,6 +233,10 @@ func exerciseNumber(cat *labs.Catalogue, t TestResult) int {
 // only point at such a failure above ("(see the first subtest)").
 var starterTODO = regexp.MustCompile(`TODO\(exercise (\d+)\)|not written yet \(exercise (\d+)\)|has no statements yet \(only comments\)|holds no statement yet|a file of comments only creates nothing|\(see the (first subtest|subtests? above)\)`)
 
+// stackFrame matches a frame of a panic's summary (stackSummary):
+// "lab06.ProbabilityBenign at labs/lab06-models/logistic.go:54".
+var stackFrame = regexp.MustCompile(`^\S+ at \S+:\d+$`)
+
 // notStarted reports whether exercise number n failed only because the
 // learner has not written it yet: no points, and every line of its message
 // is a check's title or one of the starter's TODOs of this exercise (a TODO
@@ -244,6 +248,9 @@ func notStarted(t TestResult, n int) bool {
 	}
 	own := strconv.Itoa(n)
 	var todos int
+	// A stub with no error to return panics with its TODO: the message is
+	// then the panic line and the frames that led to it.
+	panicked := strings.HasPrefix(t.Message, "your code panicked ")
 	for _, line := range strings.Split(t.Message, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
@@ -253,6 +260,9 @@ func notStarted(t TestResult, n int) bool {
 		if m == nil {
 			if strings.HasSuffix(line, ":") {
 				continue // a check's title
+			}
+			if panicked && todos > 0 && stackFrame.MatchString(line) {
+				continue // where the stub's panic came from
 			}
 			return false
 		}

@@ -92,3 +92,28 @@ func TestWriteTextGathersUnstartedExercises(t *testing.T) {
 }
 
 func itoa(n int) string { return FormatPoints(float64(n)) }
+
+// TestNotStartedPanic: a stub without an error result panics with its TODO;
+// the grader's message for that panic still reads as not started, but a
+// panic of another exercise's stub, or any other panic, does not.
+func TestNotStartedPanic(t *testing.T) {
+	msg := func(panicLine string) string {
+		return "your code panicked before the test finished: no points:\n" + panicLine +
+			"\n  lab06.ProbabilityBenign at labs/lab06-models/logistic.go:54\n  lab06.TestLogistic at labs/lab06-models/logistic_grade_test.go:40"
+	}
+	cases := []struct {
+		message string
+		want    bool
+	}{
+		{msg("panic: TODO(exercise 4): ProbabilityBenign is not written yet"), true},
+		{msg("panic: TODO(exercise 4): ProbabilityBenign is not written yet [recovered]"), true},
+		{msg("panic: TODO(exercise 3): R2 is not written yet"), false},
+		{msg("panic: runtime error: index out of range [3] with length 3"), false},
+	}
+	for _, c := range cases {
+		r := TestResult{Status: StatusFail, MaxScore: 4, Message: c.message}
+		if got := notStarted(r, 4); got != c.want {
+			t.Errorf("notStarted(%q) = %v, want %v", c.message, got, c.want)
+		}
+	}
+}
