@@ -23,6 +23,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/env"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/progress"
+	"github.com/mlops-lab/mlops-lab/internal/text"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
 )
 
@@ -44,6 +45,10 @@ type Check struct {
 	Status Status `json:"status"`
 	Detail string `json:"detail"`
 	Fix    string `json:"fix,omitempty"`
+
+	// runningLab is the lab of the environment `start` runs, for the last
+	// line of Render (only the environment check sets it).
+	runningLab string
 }
 
 // Doctor runs the checks. Its function fields are the seams tests replace;
@@ -126,9 +131,17 @@ func Render(w io.Writer, checks []Check) {
 			fmt.Fprintf(w, "      %*s  fix: %s\n", width, "", c.Fix)
 		}
 	}
+	var lab string
+	for _, c := range checks {
+		if c.runningLab != "" {
+			lab = c.runningLab
+		}
+	}
 	switch {
 	case Failed(checks):
 		fmt.Fprintln(w, "\nsomething needs fixing before the labs will work (see fix: above)")
+	case lab != "":
+		fmt.Fprintf(w, "\nready: %s is running; grade with `mlops-lab grade %s`\n", lab, lab)
 	default:
 		fmt.Fprintln(w, "\nready: `mlops-lab start lab1` (or the lab you are on) and grade with `mlops-lab grade LAB`")
 	}
@@ -248,7 +261,7 @@ func checkProgress(ws workspace.Workspace) Check {
 		c.Fix = "delete " + ws.State(progress.FileName) + " (it only records grades; `mlops-lab grade --all` writes it again)"
 		return c
 	}
-	c.Status, c.Detail = OK, fmt.Sprintf("%d labs graded", len(f.Labs))
+	c.Status, c.Detail = OK, text.Pluralize(len(f.Labs), "lab")+" graded"
 	return c
 }
 
@@ -266,7 +279,7 @@ func (d *Doctor) checkEnvironment(ctx context.Context, ws workspace.Workspace, w
 	case err != nil:
 		c.Status, c.Detail = Warn, err.Error()
 	default:
-		c.Status = OK
+		c.Status, c.runningLab = OK, rec.Lab
 		c.Detail = fmt.Sprintf("%s is running (%s runtime): kafka %s", rec.Lab, rec.Runtime, rec.Bootstrap)
 		if rec.KsqlURL != "" {
 			c.Detail += ", ksql " + rec.KsqlURL

@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/internal/env"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
+	"github.com/mlops-lab/mlops-lab/internal/progress"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
 )
 
@@ -154,6 +156,43 @@ func TestRunningEnvironmentOwnsThePorts(t *testing.T) {
 	for _, c := range checks {
 		if strings.HasSuffix(c.Name, "port") {
 			t.Errorf("ports checked although start holds them: %+v", c)
+		}
+	}
+}
+
+// TestReadyLine: the last line names the running lab's grade command, and
+// the start command only when nothing runs.
+func TestReadyLine(t *testing.T) {
+	d := fake(t, newWorkspace(t, "module c\n\ngo 1.26\n"))
+	var out strings.Builder
+	Render(&out, d.Run(context.Background()))
+	if !strings.HasSuffix(out.String(), "\nready: `mlops-lab start lab1` (or the lab you are on) and grade with `mlops-lab grade LAB`\n") {
+		t.Errorf("with nothing running, the last line should say how to start:\n%s", out.String())
+	}
+	d.Environment = func(context.Context, workspace.Workspace) (env.Record, error) {
+		return env.Record{Lab: "lab7", Runtime: "embedded", Bootstrap: "127.0.0.1:9092"}, nil
+	}
+	out.Reset()
+	Render(&out, d.Run(context.Background()))
+	if !strings.HasSuffix(out.String(), "\nready: lab7 is running; grade with `mlops-lab grade lab7`\n") {
+		t.Errorf("with lab7 running, the last line should say how to grade it:\n%s", out.String())
+	}
+}
+
+func TestProgressCountsLabs(t *testing.T) {
+	root := newWorkspace(t, "module c\n\ngo 1.26\n")
+	ws := workspace.Workspace{Root: root}
+	f, err := progress.Load(ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"1 lab graded", "2 labs graded"} {
+		f.Labs[fmt.Sprintf("lab%d", i+1)] = &progress.Lab{MaxScore: 10}
+		if err := f.Save(ws); err != nil {
+			t.Fatal(err)
+		}
+		if got := find(t, fake(t, root).Run(context.Background()), "progress"); got.Status != OK || got.Detail != want {
+			t.Errorf("progress = %+v, want OK with %q", got, want)
 		}
 	}
 }
