@@ -49,7 +49,7 @@ func requireBroker(t *testing.T, bootstrap, from string) {
 	cfg.Metadata.Retry.Max = 0
 	client, err := sarama.NewClient(kafkautil.SplitBootstrap(bootstrap), cfg)
 	if err != nil {
-		t.Fatalf("no Kafka answers at %s (from %s): run `mlops-lab start lab7` in another terminal, and when it prints another address (kafka: HOST:PORT), export MLOPS_LAB_BOOTSTRAP=HOST:PORT here (%v)", bootstrap, from, err)
+		t.Fatalf("no Kafka answers at %s (%s): run `mlops-lab start lab7` in another terminal, and when it prints another address (kafka: HOST:PORT), export MLOPS_LAB_BOOTSTRAP=HOST:PORT here (%v)", bootstrap, from, err)
 	}
 	client.Close()
 }
@@ -110,7 +110,7 @@ func TestLive(t *testing.T) {
 				stop()
 			}
 		}()
-		fmt.Printf("%s against %s (from %s) until Ctrl+C; waiting for a model named trades on the models topic (mlops-lab ml publish --model trade-model-v1.json)\n", what, bootstrap, from)
+		fmt.Printf("%s against %s (%s) until Ctrl+C; waiting for a model named trades on the models topic (mlops-lab ml publish --model trade-model-v1.json)\n", what, bootstrap, from)
 		for h.Current() == nil && ctx.Err() == nil {
 			time.Sleep(200 * time.Millisecond)
 		}
