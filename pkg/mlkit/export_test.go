@@ -400,6 +400,14 @@ func TestModelCard(t *testing.T) {
 			t.Errorf("Validate: %v, want it to say %q", err, want)
 		}
 	}
+	// Every problem on one line, so that a report indents it as one.
+	if err != nil && strings.Contains(err.Error(), "\n") {
+		t.Errorf("Validate: %q spans several lines", err)
+	}
+	const want = `mlkit: model card: no name; version 0 (versions start at 1); no model type; no features`
+	if err := (&mlkit.ModelCard{}).Validate(); err == nil || err.Error() != want {
+		t.Errorf("Validate of an empty card: %v, want %q", err, want)
+	}
 }
 
 // within compares to tol, relative to |b| when |b| > 1 and absolute below.
