@@ -694,7 +694,6 @@ type joinNode struct {
 	rightState map[string][]*Row // right table rows / stream buffer
 	leftBuf    map[string][]*Row // stream-stream left buffer
 	pending    []outerRec        // stream-stream outer records held back
-	inputs     []*inputNode
 	next       downstream
 	streamTime int64
 }

@@ -740,23 +740,6 @@ func matchesAny(e parser.Expr, exprs []parser.Expr, sc *scope) bool {
 	return false
 }
 
-// selectsAll reports whether every one of exprs is a select item.
-func selectsAll(items []selectItem, exprs []parser.Expr, sc *scope) bool {
-	for _, x := range exprs {
-		found := false
-		for _, it := range items {
-			if matchesAny(it.expr, []parser.Expr{x}, sc) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
-
 // sameColumn reports whether two expressions are references to the same
 // column (one qualified and one not).
 func sameColumn(a, b parser.Expr, sc *scope) bool {
