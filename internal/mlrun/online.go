@@ -62,7 +62,7 @@ func DescribeModel(m mlkit.Online) string {
 		if err != nil {
 			return "line not determined yet"
 		}
-		return fmt.Sprintf("y = %.4g %+.4g x", a, b)
+		return fmt.Sprintf("y = %.4g %s x", a, signed(b))
 	case *mlkit.OnlineLinearRegression:
 		b0, w, err := mm.Fit()
 		if err != nil {
@@ -70,12 +70,21 @@ func DescribeModel(m mlkit.Online) string {
 		}
 		parts := []string{fmt.Sprintf("%.4g", b0)}
 		for j, c := range w {
-			parts = append(parts, fmt.Sprintf("%+.4g x%d", c, j+1))
+			parts = append(parts, fmt.Sprintf("%s x%d", signed(c), j+1))
 		}
 		return "y = " + strings.Join(parts, " ")
 	default:
 		return fmt.Sprintf("%d examples", m.Count())
 	}
+}
+
+// signed writes a term's coefficient after the term before it, its sign
+// set apart as in written formulas: "+ 0.4966", "- 0.5".
+func signed(c float64) string {
+	if c < 0 {
+		return fmt.Sprintf("- %.4g", -c)
+	}
+	return fmt.Sprintf("+ %.4g", c)
 }
 
 // OnlineLearner learns a model from a topic; make one with NewOnline.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
 )
 
 // feed gives the learner records without a broker, as Run does.
@@ -51,7 +53,7 @@ func TestOnlineLineUnlearns(t *testing.T) {
 	feed(o, "bad", map[string]string{"x": "one"})
 
 	line := o.Line()
-	if !strings.HasPrefix(line, "14 records: 12 learned, 1 forgotten, 1 skipped, 10 live; mean abs error ") || !strings.HasSuffix(line, "; y = 1 +2 x") {
+	if !strings.HasPrefix(line, "14 records: 12 learned, 1 forgotten, 1 skipped, 10 live; mean abs error ") || !strings.HasSuffix(line, "; y = 1 + 2 x") {
 		t.Errorf("line %q", line)
 	}
 	if !strings.Contains(log.String(), "skipped points/0@0 (key \"bad\")") {
@@ -140,5 +142,29 @@ func TestOnlineModels(t *testing.T) {
 	}
 	if _, _, _, err := (OnlineSpec{Model: "tree"}).OnlineModel(); err == nil || !strings.Contains(err.Error(), `"tree" is not an online model`) {
 		t.Errorf("tree: %v", err)
+	}
+}
+
+// TestDescribeModel: the line reads as written: a space after the sign of
+// every term, and "- 0.5 x" rather than "+ -0.5 x".
+func TestDescribeModel(t *testing.T) {
+	line := &mlkit.SimpleRegression{}
+	for x := range 5 {
+		if err := line.Learn([]float64{float64(x)}, 3-0.5*float64(x)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := DescribeModel(line), "y = 3 - 0.5 x"; got != want {
+		t.Errorf("DescribeModel(line) = %q, want %q", got, want)
+	}
+	multi := mlkit.NewOnlineLinearRegression(2)
+	for i := range 10 {
+		x1, x2 := float64(i), float64((i*7)%5)
+		if err := multi.Learn([]float64{x1, x2}, 1+0.25*x1-2*x2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := DescribeModel(multi), "y = 1 + 0.25 x1 - 2 x2"; got != want {
+		t.Errorf("DescribeModel(multiple) = %q, want %q", got, want)
 	}
 }

@@ -52,7 +52,8 @@ func TestLive(t *testing.T) {
 				go func() {
 					for ctx.Err() == nil {
 						time.Sleep(5 * time.Second)
-						fmt.Printf("%+v\n", p.Stats())
+						st := p.Stats()
+						fmt.Printf("%s: %d processed, %d skipped, %d written, %d changelog records\n", name, st.Processed, st.Skipped, st.Written, st.Changes)
 					}
 				}()
 				return p.Run(ctx)

@@ -48,7 +48,8 @@ func TestLive(t *testing.T) {
 				select {
 				case <-ctx.Done():
 				case <-time.After(5 * time.Second):
-					fmt.Printf("%s %+v\n", time.Now().Format(time.TimeOnly), p.Stats())
+					st := p.Stats()
+					fmt.Printf("%s %d processed, %d skipped, %d written, %d changelog records\n", time.Now().Format(time.TimeOnly), st.Processed, st.Skipped, st.Written, st.Changes)
 					if every != nil {
 						every()
 					}
