@@ -28,5 +28,5 @@ import (
 //   - a nil model or holdout, or an error from Fit or Predict: an error.
 func Evaluate(model mlkit.Classifier, h *Holdout) (*Evaluation, error) {
 	// TODO(exercise 6): fit, predict, score, and fill in an Evaluation.
-	return nil, errors.New("Evaluate is not written yet (exercise 6)")
+	return nil, errors.New("TODO(exercise 6): Evaluate is not written yet")
 }

@@ -25,7 +25,7 @@ func NewHoldout(d *mlkit.Dataset, trainRows, testRows []int) (*Holdout, error) {
 	// TODO(exercise 2): check the rows, then build both parts with
 	// d.Subset; the test part's labels move to TestLabels and the part
 	// itself becomes test.WithoutLabels().
-	return nil, errors.New("NewHoldout is not written yet (exercise 2)")
+	return nil, errors.New("TODO(exercise 2): NewHoldout is not written yet")
 }
 
 // RandomHoldout puts a random share testSize of d's rows in the test part.
@@ -41,5 +41,5 @@ func NewHoldout(d *mlkit.Dataset, trainRows, testRows []int) (*Holdout, error) {
 //   - the result is built by NewHoldout.
 func RandomHoldout(d *mlkit.Dataset, testSize float64, seed uint64) (*Holdout, error) {
 	// TODO(exercise 2): check testSize, count the test rows, shuffle, cut.
-	return nil, errors.New("RandomHoldout is not written yet (exercise 2)")
+	return nil, errors.New("TODO(exercise 2): RandomHoldout is not written yet")
 }

@@ -38,6 +38,9 @@ func scoreCases(t *testing.T) []scoreCase {
 }
 
 func TestScores(t *testing.T) {
+	stopIfNotStarted(t,
+		func() error { _, err := Scores([]float64{0}, [][]int{{1}}); return err },
+		func() error { Macro(nil); return nil })
 	cases := scoreCases(t)
 	got := make([][]ClassScores, len(cases))
 	errs := make([]error, len(cases))

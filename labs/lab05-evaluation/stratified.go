@@ -24,5 +24,5 @@ import (
 func StratifiedHoldout(d *mlkit.Dataset, testSize float64, seed uint64) (*Holdout, error) {
 	// TODO(exercise 3): count the rows of each class, work out each
 	// class's test quota, then walk the permutation.
-	return nil, errors.New("StratifiedHoldout is not written yet (exercise 3)")
+	return nil, errors.New("TODO(exercise 3): StratifiedHoldout is not written yet")
 }

@@ -30,5 +30,5 @@ func LoadTopic(ctx context.Context, bootstrap, topic string, opts mlkit.LoadOpti
 	// (strconv.Atoi of the key) to the decoded value (map[string]any),
 	// then sort the indices and hand the values, in that order, to
 	// mlkit.FromRecords with opts.
-	return nil, errors.New("LoadTopic is not written yet (exercise 1)")
+	return nil, errors.New("TODO(exercise 1): LoadTopic is not written yet")
 }

@@ -29,7 +29,7 @@ type KNN struct {
 func (m *KNN) Fit(X mat.Matrix, y []float64) error {
 	// TODO(exercise 1): check, then copy the rows (mat.Row(dst, i, X)
 	// copies row i) and the labels.
-	return errors.New("KNN.Fit is not written yet (exercise 1)")
+	return errors.New("TODO(exercise 1): KNN.Fit is not written yet")
 }
 
 // Predict returns the predicted class of every row of X.
@@ -47,5 +47,5 @@ func (m *KNN) Fit(X mat.Matrix, y []float64) error {
 func (m *KNN) Predict(X mat.Matrix) ([]float64, error) {
 	// TODO(exercise 1): for each row of X, the distance to every training
 	// row, the K nearest, their vote.
-	return nil, errors.New("KNN.Predict is not written yet (exercise 1)")
+	return nil, errors.New("TODO(exercise 1): KNN.Predict is not written yet")
 }

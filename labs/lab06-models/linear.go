@@ -19,7 +19,7 @@ import (
 func FitLinear(X mat.Matrix, y []float64) (coef []float64, intercept float64, err error) {
 	// TODO(exercise 3): build A = [1 | X], solve A w = y in the
 	// least-squares sense; w[0] is the intercept.
-	return nil, 0, errors.New("FitLinear is not written yet (exercise 3)")
+	return nil, 0, errors.New("TODO(exercise 3): FitLinear is not written yet")
 }
 
 // PredictLinear returns x_i.coef + intercept for every row of X.
@@ -27,7 +27,7 @@ func FitLinear(X mat.Matrix, y []float64) (coef []float64, intercept float64, er
 // Contract: len(coef) must equal X's columns: an error otherwise.
 func PredictLinear(X mat.Matrix, coef []float64, intercept float64) ([]float64, error) {
 	// TODO(exercise 3)
-	return nil, errors.New("PredictLinear is not written yet (exercise 3)")
+	return nil, errors.New("TODO(exercise 3): PredictLinear is not written yet")
 }
 
 // R2 returns the coefficient of determination, 1 - SS_res / SS_tot: the
@@ -39,5 +39,5 @@ func PredictLinear(X mat.Matrix, coef []float64, intercept float64) ([]float64, 
 // = 0, so nothing to explain): an error.
 func R2(yTrue, yPred []float64) (float64, error) {
 	// TODO(exercise 3)
-	return 0, nil
+	return 0, errors.New("TODO(exercise 3): R2 is not written yet")
 }

@@ -39,7 +39,7 @@ type CancerResult struct {
 //   - a part without labels, or any error on the way: an error.
 func ClassifyCancer(train, test *mlkit.Dataset) (*CancerResult, error) {
 	// TODO(exercise 4): scale, fit, predict, score.
-	return nil, errors.New("ClassifyCancer is not written yet (exercise 4)")
+	return nil, errors.New("TODO(exercise 4): ClassifyCancer is not written yet")
 }
 
 // ProbabilityBenign computes by hand what m.PredictProba gives for the
@@ -51,5 +51,5 @@ func ClassifyCancer(train, test *mlkit.Dataset) (*CancerResult, error) {
 // features; otherwise return NaN.
 func ProbabilityBenign(m *mlkit.LogisticRegression, x []float64) float64 {
 	// TODO(exercise 4)
-	return 0
+	panic("TODO(exercise 4): ProbabilityBenign is not written yet")
 }

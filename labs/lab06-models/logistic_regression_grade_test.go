@@ -13,6 +13,9 @@ import (
 )
 
 func TestLogisticRegression(t *testing.T) {
+	stopIfNotStarted(t,
+		func() error { _, err := ClassifyCancer(nil, nil); return err },
+		func() error { ProbabilityBenign(nil, nil); return nil })
 	cancer := labtest.Dataset(t, "breast_cancer")
 	train, test, err := EveryFifth(cancer)
 	if err != nil {

@@ -43,7 +43,7 @@ const VarSmoothing = 1e-9
 func (m *GaussianNB) Fit(X mat.Matrix, y []float64) error {
 	// TODO(exercise 2): find the classes, epsilon, then per class its
 	// prior and per feature its mean and variance.
-	return errors.New("GaussianNB.Fit is not written yet (exercise 2)")
+	return errors.New("TODO(exercise 2): GaussianNB.Fit is not written yet")
 }
 
 // Predict returns the most probable class of every row of X.
@@ -58,5 +58,5 @@ func (m *GaussianNB) Fit(X mat.Matrix, y []float64) error {
 //     rows': an error.
 func (m *GaussianNB) Predict(X mat.Matrix) ([]float64, error) {
 	// TODO(exercise 2): score every class for every row, keep the best.
-	return nil, errors.New("GaussianNB.Predict is not written yet (exercise 2)")
+	return nil, errors.New("TODO(exercise 2): GaussianNB.Predict is not written yet")
 }

@@ -1,5 +1,7 @@
 package lab06
 
+import "errors"
+
 // Exercise 5: a residual plot.
 
 // PlotResiduals draws a regression's residuals against its predictions and
@@ -21,5 +23,5 @@ func PlotResiduals(predicted, actual []float64, path string) error {
 	// TODO(exercise 5): check the input, build a gonum plot (gplot.New())
 	// with a plotter.NewScatter of the residuals and a plotter.NewLine at
 	// 0, and save it with charts.SavePNG.
-	return nil
+	return errors.New("TODO(exercise 5): PlotResiduals is not written yet")
 }

@@ -3,6 +3,8 @@ package lab07
 // Exercise 5: scoring trades, the score per day, updates and finals.
 
 import (
+	"errors"
+
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
 )
 
@@ -10,7 +12,7 @@ import (
 // 1 (trade) when it is above one half, 0 (pass) otherwise.
 func Action(probability float64) int {
 	// TODO(exercise 5)
-	return 0
+	panic("TODO(exercise 5): Action is not written yet")
 }
 
 // ScoreTrade scores one record of the trades topic with the trade model d
@@ -30,7 +32,7 @@ func Action(probability float64) int {
 //     that gives no probability (a regressor): an error.
 func ScoreTrade(d *Deployed, in stream.Record) (stream.Record, error) {
 	// TODO(exercise 5)
-	return stream.Record{}, nil
+	return stream.Record{}, errors.New("TODO(exercise 5): ScoreTrade is not written yet")
 }
 
 // DailyScorer adds up scored trades per trading day, as ksqlDB's
@@ -56,11 +58,11 @@ func NewDailyScorer() *DailyScorer { return &DailyScorer{} }
 //     Finals, and Dropped counts it.
 func (s *DailyScorer) Add(t ScoredTrade) DailyEmitted {
 	// TODO(exercise 5)
-	return DailyEmitted{}
+	panic("TODO(exercise 5): DailyScorer.Add is not written yet")
 }
 
 // Dropped counts the trades that came after their day had closed.
 func (s *DailyScorer) Dropped() int {
 	// TODO(exercise 5)
-	return 0
+	panic("TODO(exercise 5): DailyScorer.Dropped is not written yet")
 }

@@ -19,6 +19,12 @@ import (
 )
 
 func TestDailyScore(t *testing.T) {
+	stopIfNotStarted(t,
+		func() error { Action(0.5); return nil },
+		func() error { _, err := ScoreTrade(nil, stream.Record{}); return err },
+		func() error { NewDailyScorer().Add(ScoredTrade{}); return nil },
+		func() error { NewDailyScorer().Dropped(); return nil },
+		sqlProbe("daily.sql"))
 	d := grDeployed(t, "trades", 3, 3)
 
 	t.Run("ScoreTrade: the trade carried over, the model's probability, the action, the version", func(t *testing.T) {

@@ -3,6 +3,7 @@ package lab07
 // Exercise 4: ONNX, PMML and the model card.
 
 import (
+	"errors"
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
@@ -26,7 +27,7 @@ import (
 // The card must pass its own Validate.
 func NewModelCard(name string, version int, m mlkit.Model, scaler *mlkit.StandardScaler, train, test *mlkit.Dataset, created time.Time) (mlkit.ModelCard, error) {
 	// TODO(exercise 4)
-	return mlkit.ModelCard{}, nil
+	return mlkit.ModelCard{}, errors.New("TODO(exercise 4): NewModelCard is not written yet")
 }
 
 // ExportONNX writes the model as an ONNX file (onnxmodel.Export), with the
@@ -36,7 +37,7 @@ func NewModelCard(name string, version int, m mlkit.Model, scaler *mlkit.Standar
 // an error wrapping mlkit.ErrNotExportable.
 func ExportONNX(m mlkit.Model, scaler *mlkit.StandardScaler, card mlkit.ModelCard) ([]byte, error) {
 	// TODO(exercise 4)
-	return nil, nil
+	return nil, errors.New("TODO(exercise 4): ExportONNX is not written yet")
 }
 
 // ExportPMML writes the model as a PMML 4.4 document (the LinearForm's
@@ -46,5 +47,5 @@ func ExportONNX(m mlkit.Model, scaler *mlkit.StandardScaler, card mlkit.ModelCar
 // mlkit.ErrNotExportable.
 func ExportPMML(m mlkit.Model, scaler *mlkit.StandardScaler, card mlkit.ModelCard) ([]byte, error) {
 	// TODO(exercise 4)
-	return nil, nil
+	return nil, errors.New("TODO(exercise 4): ExportPMML is not written yet")
 }

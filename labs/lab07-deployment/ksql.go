@@ -1,5 +1,7 @@
 package lab07
 
+import "errors"
+
 // Exercise 1: the model as a KSQL expression, deployed as a query.
 
 // KSQLExpression writes a fitted linear model as a KSQL expression over the
@@ -26,5 +28,5 @@ package lab07
 func KSQLExpression(m LinearModel, columns []string) (string, error) {
 	// TODO(exercise 1): check the input, then build the string with a
 	// strings.Builder: the intercept, then " + w * column" for each weight.
-	return "", nil
+	return "", errors.New("TODO(exercise 1): KSQLExpression is not written yet")
 }

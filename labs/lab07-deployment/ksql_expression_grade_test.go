@@ -21,6 +21,9 @@ import (
 )
 
 func TestKSQLExpression(t *testing.T) {
+	stopIfNotStarted(t,
+		func() error { _, err := KSQLExpression(LinearModel{}, nil); return err },
+		sqlProbe("score_orders.sql"))
 	t.Run("a linear regression is b0 + b1 * x1 + ...", func(t *testing.T) {
 		d := labtest.Dataset(t, "diabetes")
 		ols := &mlkit.LinearRegression{}

@@ -3,6 +3,8 @@ package lab07
 // Exercise 6: drift, positive share, accuracy over time, a chart.
 
 import (
+	"errors"
+
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
 )
 
@@ -18,7 +20,7 @@ import (
 //     bins: an error.
 func PSI(ref *mlkit.DriftReference, live []float64) (float64, error) {
 	// TODO(exercise 6)
-	return 0, nil
+	return 0, errors.New("TODO(exercise 6): PSI is not written yet")
 }
 
 // MonitorWindows cuts the observations into windows of size in arrival
@@ -30,7 +32,7 @@ func PSI(ref *mlkit.DriftReference, live []float64) (float64, error) {
 // an error.
 func MonitorWindows(obs []Observation, ref *mlkit.DriftReference, size int, feature string, threshold float64) ([]WindowStats, []Alert, error) {
 	// TODO(exercise 6)
-	return nil, nil, nil
+	return nil, nil, errors.New("TODO(exercise 6): MonitorWindows is not written yet")
 }
 
 // AccuracyOverTime joins delayed labels to the predictions by key and
@@ -41,7 +43,7 @@ func MonitorWindows(obs []Observation, ref *mlkit.DriftReference, size int, feat
 // yet is left out.
 func AccuracyOverTime(obs []Observation, labels []Label, size int) []AccuracyPoint {
 	// TODO(exercise 6)
-	return nil
+	panic("TODO(exercise 6): AccuracyOverTime is not written yet")
 }
 
 // PlotMonitoring draws the PSI and the positive share of every window and
@@ -55,5 +57,5 @@ func PlotMonitoring(stats []WindowStats, acc []AccuracyPoint, path string) error
 	//	gplot "gonum.org/v1/plot"
 	//	"gonum.org/v1/plot/plotter"
 	//	"github.com/mlops-lab/mlops-lab/pkg/charts"
-	return nil
+	return errors.New("TODO(exercise 6): PlotMonitoring is not written yet")
 }

@@ -14,6 +14,11 @@ import (
 )
 
 func TestMonitoring(t *testing.T) {
+	stopIfNotStarted(t,
+		func() error { _, err := PSI(nil, nil); return err },
+		func() error { _, _, err := MonitorWindows(nil, nil, 0, "", 0); return err },
+		func() error { AccuracyOverTime(nil, nil, 0); return nil },
+		func() error { return PlotMonitoring(nil, nil, filepath.Join(t.TempDir(), "probe.png")) })
 	r := rand.New(rand.NewPCG(6, 6))
 	train := make([]float64, 2000)
 	for i := range train {

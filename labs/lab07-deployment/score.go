@@ -3,6 +3,7 @@ package lab07
 // Exercise 2: a scoring service.
 
 import (
+	"errors"
 	"time"
 
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
@@ -28,7 +29,7 @@ import (
 func ScoreRecord(d *Deployed, in stream.Record, now time.Time) (stream.Record, error) {
 	// TODO(exercise 2): read the features, predict, and return
 	// stream.Record{Key: in.Key, Value: <the Score as JSON>}.
-	return stream.Record{}, nil
+	return stream.Record{}, errors.New("TODO(exercise 2): ScoreRecord is not written yet")
 }
 
 // ServiceSettings describe a scoring service.
@@ -54,5 +55,5 @@ type ServiceSettings struct {
 func ScoringService(s ServiceSettings) stream.Config {
 	// TODO(exercise 2): fill in a stream.Config, with a Transform that
 	// scores one record.
-	return stream.Config{}
+	panic("TODO(exercise 2): ScoringService is not written yet")
 }

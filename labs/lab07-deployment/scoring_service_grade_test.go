@@ -21,6 +21,9 @@ import (
 )
 
 func TestScoringService(t *testing.T) {
+	stopIfNotStarted(t,
+		func() error { _, err := ScoreRecord(nil, stream.Record{}, time.Time{}); return err },
+		func() error { ScoringService(ServiceSettings{}); return nil })
 	d := grDeployed(t, "trades", 3, 3)
 	now := time.Date(2026, time.December, 6, 10, 15, 2, 500_000_001, time.FixedZone("CET", 3600))
 

@@ -20,7 +20,7 @@ import (
 //     the champion, with no error and no shadow record.
 func ShadowTransform(champion, challenger func() *Deployed, shadowTopic string, now func() time.Time) stream.TransformFunc {
 	// TODO(exercise 7)
-	return nil
+	panic("TODO(exercise 7): ShadowTransform is not written yet")
 }
 
 // Agreement compares the champion's scores with the challenger's, joined
@@ -29,7 +29,7 @@ func ShadowTransform(champion, challenger func() *Deployed, shadowTopic string, 
 // predictions.
 func Agreement(served, shadow []Score) (agreed, compared int) {
 	// TODO(exercise 7)
-	return 0, 0
+	panic("TODO(exercise 7): Agreement is not written yet")
 }
 
 // Decide says whether the challenger replaces the champion, with a Reason
@@ -41,5 +41,5 @@ func Agreement(served, shadow []Score) (agreed, compared int) {
 //   - Keep otherwise.
 func Decide(r ShadowReport, p PromotionPolicy) Decision {
 	// TODO(exercise 7)
-	return Decision{}
+	panic("TODO(exercise 7): Decide is not written yet")
 }

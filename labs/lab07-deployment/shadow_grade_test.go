@@ -15,6 +15,10 @@ import (
 )
 
 func TestShadow(t *testing.T) {
+	stopIfNotStarted(t,
+		func() error { ShadowTransform(nil, nil, "", nil); return nil },
+		func() error { Agreement(nil, nil); return nil },
+		func() error { Decide(ShadowReport{}, PromotionPolicy{}); return nil })
 	champion, challenger := grDeployed(t, "trades", 1, 1), grDeployed(t, "trades", 2, 2)
 	now := func() time.Time { return time.Date(2026, time.December, 6, 11, 0, 0, 0, time.UTC) }
 	same := func(d *Deployed) func() *Deployed { return func() *Deployed { return d } }

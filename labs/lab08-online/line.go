@@ -21,12 +21,13 @@ type Sum struct {
 // If |S| >= |v| the lost part is (S - t) + v, otherwise (v - t) + S.
 func (s *Sum) Add(v float64) {
 	// TODO(exercise 1): a compensated addition.
+	panic("TODO(exercise 1): Sum.Add is not written yet")
 }
 
 // Value is the sum, with the lost bits added back: S + C.
 func (s Sum) Value() float64 {
 	// TODO(exercise 1)
-	return 0
+	panic("TODO(exercise 1): Sum.Value is not written yet")
 }
 
 // RunningLine is the least-squares line y = intercept + slope·x kept as

@@ -17,6 +17,10 @@ import (
 )
 
 func TestPrequentialSGD(t *testing.T) {
+	stopIfNotStarted(t,
+		func() error { _, err := NewEvaluation(nil).Transform(stream.Record{}); return err },
+		func() error { _, err := BatchBaseline(nil); return err },
+		func() error { return PlotAccuracy(nil, 0, filepath.Join(t.TempDir(), "probe.png")) })
 	d := labtest.Dataset(t, "breast_cancer")
 	bootstrap := labtest.Bootstrap(t)
 	rowsTopic := labtest.Topic(t, "cancer-rows")

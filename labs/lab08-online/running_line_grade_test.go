@@ -23,6 +23,12 @@ func g8Points(seed uint64, n int) []g8Pt {
 }
 
 func TestRunningLine(t *testing.T) {
+	stopIfNotStarted(t,
+		func() error { (&Sum{}).Add(1); return nil },
+		func() error { Sum{}.Value(); return nil },
+		func() error { return (&RunningLine{}).Learn(1, 2) },
+		func() error { return (&RunningLine{}).Forget(1, 2) },
+		func() error { _, _, err := (&RunningLine{}).Line(); return err })
 	const formulas = "a = (Sy*Sxx - Sx*Sxy)/d, b = (n*Sxy - Sx*Sy)/d with d = n*Sxx - Sx*Sx; Learn adds x, y, x*y and x*x to the sums and 1 to N"
 
 	t.Run("the line of 500 points equals batch least squares", func(t *testing.T) {
