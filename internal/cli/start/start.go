@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"sync"
@@ -134,9 +135,7 @@ func startRun(opts *StartOptions) error {
 
 	fmt.Fprintf(out, "kafka: %s\n", environment.Bootstrap())
 	if portTaken {
-		// Programs that assume Kafka's usual port would talk to whatever
-		// holds it: say so, and how to point them here.
-		fmt.Fprintf(errOut, "note: 127.0.0.1:%s is taken by another program, so Kafka listens on %s; the mlops-lab commands and the labs' live demos in this workspace find it by themselves; for your own programs: export %s=%s\n", defaultKafkaPort, environment.Bootstrap(), labcontract.EnvBootstrap, environment.Bootstrap())
+		printPortTakenNote(errOut, environment.Bootstrap())
 	}
 	if environment.KsqlURL() != "" {
 		fmt.Fprintf(out, "ksql: %s\n", environment.KsqlURL())
@@ -184,6 +183,17 @@ func startRun(opts *StartOptions) error {
 	stopGenerators()
 	generators.Wait()
 	return nil
+}
+
+// printPortTakenNote says that Kafka's usual port was taken, so Kafka
+// listens on bootstrap instead: programs that assume the usual port would
+// talk to whatever holds it. The export command is on a line of its own, so
+// that a terminal does not wrap it and it can be copied whole.
+func printPortTakenNote(w io.Writer, bootstrap string) {
+	fmt.Fprintf(w, "note: 127.0.0.1:%s is taken, so Kafka listens on %s instead.\n", defaultKafkaPort, bootstrap)
+	fmt.Fprintln(w, "Another program holds that port. The mlops-lab commands and the labs' live")
+	fmt.Fprintln(w, "demos in this workspace find Kafka by themselves; for your own programs, run:")
+	fmt.Fprintf(w, "    export %s=%s\n", labcontract.EnvBootstrap, bootstrap)
 }
 
 // embeddedListenAddr prefers Kafka's usual port and falls back to any free

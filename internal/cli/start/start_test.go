@@ -14,6 +14,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/progress"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
+	"github.com/mlops-lab/mlops-lab/pkg/labcontract"
 )
 
 func TestNewCmdStart(t *testing.T) {
@@ -144,5 +145,28 @@ func TestPrintSummary(t *testing.T) {
 	}
 	if !strings.Contains(text, "next: exercise 2, "+second.Title) || !strings.Contains(text, "mlops-lab hint lab1 2") {
 		t.Errorf("next should be exercise 2:\n%s", text)
+	}
+}
+
+func TestPrintPortTakenNote(t *testing.T) {
+	var out strings.Builder
+	printPortTakenNote(&out, "127.0.0.1:40123")
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if !strings.Contains(lines[0], "127.0.0.1:9092 is taken") || !strings.Contains(lines[0], "127.0.0.1:40123") {
+		t.Errorf("first line %q", lines[0])
+	}
+	// The command stands alone on its line, so it can be copied whole, and
+	// no line is wide enough for an 80-column terminal to wrap it.
+	var export string
+	for _, l := range lines {
+		if strings.Contains(l, "export") {
+			export = l
+		}
+		if len(l) > 80 {
+			t.Errorf("a line of %d characters: %q", len(l), l)
+		}
+	}
+	if want := "    export " + labcontract.EnvBootstrap + "=127.0.0.1:40123"; export != want {
+		t.Errorf("export line %q, want %q in\n%s", export, want, out.String())
 	}
 }
