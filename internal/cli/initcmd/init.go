@@ -6,6 +6,7 @@ package initcmd
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/workspace"
+	courseslides "github.com/mlops-lab/mlops-lab/slides"
 )
 
 // InitOptions is what `init` needs.
@@ -46,11 +48,12 @@ func NewCmdInit(f *cmdutil.Factory, runF func(*InitOptions) error) *cobra.Comman
 	opts := &InitOptions{IO: f.IOStreams, Version: f.Version, BuiltFrom: workspace.BuiltFrom}
 	cmd := &cobra.Command{
 		Use:   "init DIR",
-		Short: "Write a fresh course workspace: every lab's starter files, README and a go.mod",
+		Short: "Write a fresh course workspace: every lab's starter files, README, the slides and a go.mod",
 		Long: `Init writes a course workspace for learners who installed the CLI with
 ` + "`go install`" + ` instead of cloning the repository: every lab's starter files and
-README, and a go.mod that requires this module at the binary's own version.
-Every command works the same inside it as inside a clone.`,
+README, the slide decks (slides/, which the READMEs link to), and a go.mod that
+requires this module at the binary's own version. Every command works the same
+inside it as inside a clone.`,
 		Example: `  mlops-lab init ~/mlops-course && cd ~/mlops-course && mlops-lab start lab1`,
 		Args:    cmdutil.ExactArgs(1, "name the folder to create, e.g. `mlops-lab init mlops-course`"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -116,6 +119,15 @@ func initRun(opts *InitOptions) error {
 			return err
 		}
 	}
+	// The labs' READMEs link to the decks (../../slides/NN-name.md): the
+	// workspace gets them too, so the links work offline.
+	decks, err := deckFiles()
+	if err != nil {
+		return err
+	}
+	if err := cmdutil.WriteFiles(filepath.Join(dir, "slides"), decks); err != nil {
+		return err
+	}
 	modulePath := cmdutil.ModulePath
 	var gomod strings.Builder
 	fmt.Fprintf(&gomod, "module %s\n\ngo 1.26\n\nrequire %s %s\n", opts.Module, modulePath, requireVersion)
@@ -144,6 +156,24 @@ func initRun(opts *InitOptions) error {
 	return nil
 }
 
+// deckFiles are the slide decks the binary carries and their images, by
+// path in the slides folder.
+func deckFiles() (map[string][]byte, error) {
+	files := map[string][]byte{}
+	err := fs.WalkDir(courseslides.Files, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(courseslides.Files, name)
+		files[name] = data
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the slide decks: %w", err)
+	}
+	return files, nil
+}
+
 // goModTidy completes go.mod and go.sum from the module cache (which
 // `go install` filled), so the workspace builds offline.
 func goModTidy(ctx context.Context, dir string) error {
@@ -166,6 +196,7 @@ func workspaceReadme(cat *labs.Catalogue) string {
 	for _, l := range cat.Labs() {
 		fmt.Fprintf(&b, "| %s | %s | labs/%s |\n", l.ID, l.Title, l.Folder)
 	}
+	b.WriteString("\nThe slide decks are in `slides/`; `mlops-lab slides` shows them in a browser.\n")
 	b.WriteString("\nYour grades are kept in `.mlops-lab/progress.json`.\n")
 	return b.String()
 }

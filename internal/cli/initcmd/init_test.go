@@ -3,12 +3,24 @@ package initcmd
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
+	"github.com/mlops-lab/mlops-lab/internal/labs"
+	"github.com/mlops-lab/mlops-lab/internal/slides"
 )
+
+func mustCatalogue(t *testing.T) *labs.Catalogue {
+	t.Helper()
+	cat, err := labs.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
 
 func TestNewCmdInit(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
@@ -73,11 +85,48 @@ func TestInitRun(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "labs", "lab01-producers", "README.md")); err != nil {
 		t.Errorf("lab 1's starter: %v", err)
 	}
+	// Every lab README's link to the slides finds its deck, and the decks
+	// find their images.
+	links := regexp.MustCompile(`\]\(([^)#\s]+)`)
+	var slideLinks int
+	for _, lab := range mustCatalogue(t).Labs() {
+		labDir := filepath.Join(dir, "labs", lab.Folder)
+		readme, err := os.ReadFile(filepath.Join(labDir, "README.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range links.FindAllStringSubmatch(string(readme), -1) {
+			if !strings.Contains(m[1], "slides/") || strings.Contains(m[1], "://") {
+				continue
+			}
+			slideLinks++
+			deck := filepath.Join(labDir, filepath.FromSlash(m[1]))
+			src, err := os.ReadFile(deck)
+			if err != nil {
+				t.Errorf("%s's README links to %s: %v", lab.ID, m[1], err)
+				continue
+			}
+			for _, img := range links.FindAllStringSubmatch(string(src), -1) {
+				if strings.HasPrefix(img[1], "img/") {
+					if _, err := os.Stat(filepath.Join(filepath.Dir(deck), filepath.FromSlash(img[1]))); err != nil {
+						t.Errorf("%s shows %s: %v", m[1], img[1], err)
+					}
+				}
+			}
+		}
+	}
+	if slideLinks == 0 {
+		t.Error("no lab README links to a deck: the test checks nothing")
+	}
+	if decks, err := slides.LoadDecks(os.DirFS(filepath.Join(dir, "slides"))); err != nil || len(decks) != len(mustCatalogue(t).Labs())+1 {
+		t.Errorf("the workspace's decks: %d, %v; want the introduction and one per lab", len(decks), err)
+	}
+
 	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"mlops-lab instructions lab1", "mlops-lab doctor", "| lab1 | "} {
+	for _, want := range []string{"mlops-lab instructions lab1", "mlops-lab doctor", "| lab1 | ", "`slides/`"} {
 		if !strings.Contains(string(readme), want) {
 			t.Errorf("the workspace's README lacks %q:\n%s", want, readme)
 		}
