@@ -231,7 +231,7 @@ func exerciseNumber(cat *labs.Catalogue, t TestResult) int {
 // print: "TODO(exercise 3): ApplyPoint is not written yet", "LoadTopic is not
 // written yet (exercise 1)", an SQL file of comments only; and lines that
 // only point at such a failure above ("(see the first subtest)").
-var starterTODO = regexp.MustCompile(`TODO\(exercise (\d+)\)|not written yet \(exercise (\d+)\)|has no statements yet \(only comments\)|holds no statement yet|a file of comments only creates nothing|\(see the (first subtest|subtests? above)\)`)
+var starterTODO = regexp.MustCompile(`TODO\(exercise (\d+)\)|not written yet \(exercise (\d+)\)|has no statements yet \(only comments\)|holds no statement yet|a file of comments only creates nothing|\(see the (first subtest|other subtests|subtests? above)\)`)
 
 // stackFrame matches a frame of a panic's summary (stackSummary):
 // "lab06.ProbabilityBenign at labs/lab06-models/logistic.go:54".
