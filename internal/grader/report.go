@@ -34,7 +34,10 @@ type TestResult struct {
 	// Subtests counts the exercise's subtests and how many passed, when it has any.
 	Subtests       int           `json:"subtests,omitempty"`
 	SubtestsPassed int           `json:"subtests_passed,omitempty"`
-	Duration       time.Duration `json:"-"`
+	// SubtestsRepeated counts the failed subtests whose message repeats one
+	// shown before, which the message leaves out.
+	SubtestsRepeated int           `json:"-"`
+	Duration         time.Duration `json:"-"`
 }
 
 // Report is the whole grading run, in the spirit of Exercism's results.json
@@ -186,7 +189,7 @@ func (r Report) WriteText(w io.Writer, cat *labs.Catalogue, solution bool) error
 		}
 		line := fmt.Sprintf("  %-5s %-28s %6s/%s", StatusMark(t.Status), t.Exercise, FormatPoints(t.Score), FormatPoints(t.MaxScore))
 		if t.Subtests > 0 && t.Status != StatusPass {
-			line += fmt.Sprintf("   (%d of %d checks passed)", t.SubtestsPassed, t.Subtests)
+			line += fmt.Sprintf("   (%d of %d checks passed%s)", t.SubtestsPassed, t.Subtests, repeatedNote(t.SubtestsRepeated))
 		}
 		fmt.Fprintln(ew, line)
 		if t.Status != StatusPass && t.Message != "" {
@@ -207,6 +210,26 @@ func (r Report) WriteText(w io.Writer, cat *labs.Catalogue, solution bool) error
 		fmt.Fprintf(ew, "   (%s when stuck)\n", r.hintCommand())
 	}
 	return ew.err
+}
+
+// repeatedNote says how many failed checks are not shown because their
+// message repeats one above, so the count of checks adds up.
+func repeatedNote(n int) string {
+	switch {
+	case n <= 0:
+		return ""
+	case n == 1:
+		return "; 1 repeats a message above"
+	}
+	return fmt.Sprintf("; %d repeat a message above", n)
+}
+
+// NotStarted reports whether t failed only because the learner has not
+// written its exercise yet (the starter's own TODO), as the text report
+// tells it; cat numbers the exercises.
+func NotStarted(cat *labs.Catalogue, t TestResult) bool {
+	n := exerciseNumber(cat, t)
+	return n > 0 && notStarted(t, n)
 }
 
 // exerciseNumber is the exercise's number in its lab, from 1 (0 when the
