@@ -32,8 +32,8 @@ type TestResult struct {
 	Score    float64 `json:"score"`
 	MaxScore float64 `json:"max_score"`
 	// Subtests counts the exercise's subtests and how many passed, when it has any.
-	Subtests       int           `json:"subtests,omitempty"`
-	SubtestsPassed int           `json:"subtests_passed,omitempty"`
+	Subtests       int `json:"subtests,omitempty"`
+	SubtestsPassed int `json:"subtests_passed,omitempty"`
 	// SubtestsRepeated counts the failed subtests whose message repeats one
 	// shown before, which the message leaves out.
 	SubtestsRepeated int           `json:"-"`
