@@ -465,7 +465,7 @@ func score(result *TestResult, exec *testjson.Execution, ex labs.Exercise, prefi
 	if !rootPassed && !rootFailed {
 		result.Status = StatusError
 		result.Message = fmt.Sprintf("the grading test %s did not run", ex.Test)
-		if out := failureOutput(pkg, failed, titles); out != "" {
+		if out, _ := failureOutput(pkg, failed, titles); out != "" {
 			result.Message += ":\n" + out
 		}
 		return
@@ -488,7 +488,7 @@ func score(result *TestResult, exec *testjson.Execution, ex labs.Exercise, prefi
 	} else {
 		result.SubtestsPassed = 0
 	}
-	result.Message = failureOutput(pkg, failed, titles)
+	result.Message, result.SubtestsRepeated = failureOutput(pkg, failed, titles)
 }
 
 // namedCase is a test case with its name as the exercise knows it.
@@ -501,8 +501,10 @@ type namedCase struct {
 var noise = regexp.MustCompile(`^\s*(=== (RUN|PAUSE|CONT|NAME)|--- (FAIL|PASS|SKIP)|PASS$|FAIL$|ok\s|FAIL\s)`)
 
 // failureOutput collects what the failing tests printed, leaf subtests
-// first, without the runner's own lines.
-func failureOutput(pkg *testjson.Package, failed []namedCase, titles map[string]string) string {
+// first, without the runner's own lines. A message that repeats one already
+// collected is left out; repeated counts the direct subtests (the checks the
+// report counts) left out so.
+func failureOutput(pkg *testjson.Package, failed []namedCase, titles map[string]string) (out string, repeated int) {
 	var b strings.Builder
 	seen := map[string]bool{}
 	for _, nc := range failed {
@@ -518,6 +520,9 @@ func failureOutput(pkg *testjson.Package, failed []namedCase, titles map[string]
 		}
 		text := dedent(lines)
 		if seen[text] {
+			if strings.Count(nc.name, "/") == 1 {
+				repeated++
+			}
 			continue
 		}
 		seen[text] = true
@@ -527,7 +532,7 @@ func failureOutput(pkg *testjson.Package, failed []namedCase, titles map[string]
 		b.WriteString(text)
 		b.WriteString("\n")
 	}
-	return trimLines(strings.TrimSpace(b.String()), 60)
+	return trimLines(strings.TrimSpace(b.String()), 60), repeated
 }
 
 // testLocation is the "grade_test.go:206: " the testing package puts before
