@@ -4,6 +4,7 @@ package lab01
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -15,6 +16,18 @@ import (
 )
 
 func TestAsyncProducer(t *testing.T) {
+	stopIfNotStarted(t,
+		func() error {
+			// The starter's configuration is newConfig's, none of the three
+			// settings made.
+			p := AsyncProducerConfig().Producer
+			if p.RequiredAcks != sarama.WaitForAll && !p.Idempotent && !p.Return.Successes {
+				return errors.New("TODO(exercise 3): AsyncProducerConfig is not written yet")
+			}
+			return nil
+		},
+		// No broker address: written code fails at once, without a network.
+		func() error { _, err := SendAsync(context.Background(), "", "orders", nil); return err })
 	t.Run("config is safe", func(t *testing.T) {
 		var cfg *sarama.Config
 		if !labtest.Guard(t, "AsyncProducerConfig", func() { cfg = AsyncProducerConfig() }) {

@@ -46,6 +46,13 @@ var javaPartitions = []struct {
 }
 
 func TestJavaPartitioner(t *testing.T) {
+	stopIfNotStarted(t,
+		func() error { Murmur2([]byte("21")); return nil },
+		func() error {
+			_, err := NewJavaPartitioner("orders").Partition(&sarama.ProducerMessage{Topic: "orders", Key: sarama.StringEncoder("21")}, 3)
+			return err
+		},
+		func() error { NewJavaPartitioner("orders").RequiresConsistency(); return nil })
 	t.Run("murmur2 matches the Java client", func(t *testing.T) {
 		for _, v := range murmur2Vectors {
 			var got int32

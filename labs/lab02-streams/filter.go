@@ -1,6 +1,8 @@
 package lab02
 
 import (
+	"errors"
+
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
 )
 
@@ -21,5 +23,5 @@ import (
 func FilterLarge(in stream.Record) ([]stream.Record, error) {
 	// TODO(exercise 1): decode the order with DecodeOrder, return its error
 	// when there is one, and forward the record when the order is large.
-	return nil, nil
+	return nil, errors.New("TODO(exercise 1): FilterLarge is not written yet")
 }

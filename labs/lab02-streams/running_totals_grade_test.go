@@ -16,6 +16,9 @@ import (
 )
 
 func TestCountUnits(t *testing.T) {
+	stopIfNotStarted(t,
+		func() error { AddOrder(StateTotal{}, Order{}); return nil },
+		func() error { _, err := CountUnits(stream.Record{}, nil); return err })
 	t.Run("AddOrder counts one more order", func(t *testing.T) {
 		o := ord(301, 2.25, "State_2").order
 		cases := []struct {

@@ -23,7 +23,7 @@ type Tumbling struct {
 //     record at exactly 10:05:00 is in [10:05, 10:10), not [10:00, 10:05).
 func (w Tumbling) Assign(ts time.Time) []Window {
 	// TODO(exercise 1): the one window that holds ts.
-	return nil
+	panic("TODO(exercise 1): Tumbling.Assign is not written yet")
 }
 
 // Hopping windows are Size long and start every Advance, aligned to the
@@ -43,5 +43,5 @@ type Hopping struct {
 //   - ordered by start, earliest first.
 func (w Hopping) Assign(ts time.Time) []Window {
 	// TODO(exercise 1): every window that holds ts, earliest first.
-	return nil
+	panic("TODO(exercise 1): Hopping.Assign is not written yet")
 }

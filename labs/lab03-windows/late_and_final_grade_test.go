@@ -8,6 +8,7 @@ import (
 )
 
 func TestLateAndFinal(t *testing.T) {
+	stopIfNotStarted(t, func() error { NewTimeAggregator(Tumbling{Size: time.Minute}, 0).Dropped(); return nil })
 	tumbling5 := grRefWindows{size: 5 * time.Minute, advance: 5 * time.Minute}
 	const tumblingName = "NewTimeAggregator(5-minute tumbling windows, time.Minute)"
 	newTumbling := func() Aggregator { return NewTimeAggregator(tumbling5, time.Minute) }

@@ -8,6 +8,9 @@ import (
 )
 
 func TestSessionWindows(t *testing.T) {
+	stopIfNotStarted(t,
+		func() error { NewSessionAggregator(time.Minute, 0).Add(Record{Key: "k"}); return nil },
+		func() error { NewSessionAggregator(time.Minute, 0).Dropped(); return nil })
 	const name = "NewSessionAggregator(2*time.Minute, 24*time.Hour)"
 	newSessions := func() Aggregator { return NewSessionAggregator(2*time.Minute, grLateAllowed) }
 

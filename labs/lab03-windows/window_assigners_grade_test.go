@@ -13,6 +13,9 @@ import (
 )
 
 func TestAssigners(t *testing.T) {
+	stopIfNotStarted(t,
+		func() error { Tumbling{Size: time.Minute}.Assign(time.Time{}); return nil },
+		func() error { Hopping{Size: time.Minute, Advance: time.Minute}.Assign(time.Time{}); return nil })
 	type assignCase struct {
 		ts   string
 		want []Window
