@@ -178,9 +178,7 @@ func gradeLabs(opts *GradeOptions, ws workspace.Workspace, cat *labs.Catalogue, 
 			Parallel:  opts.Parallel,
 			Exercise:  opts.Exercise,
 			OnStatus:  func(s string) { fmt.Fprintln(errOut, s) },
-			OnResult: func(r grader.TestResult) {
-				fmt.Fprintf(errOut, "  %s %s (%.1fs)\n", grader.StatusMark(r.Status), r.Exercise, r.Duration.Seconds())
-			},
+			OnResult:  func(r grader.TestResult) { fmt.Fprintln(errOut, progressLine(cat, r)) },
 		}
 		res, err := grader.GradeLab(opts.Ctx, gopts, l)
 		if err != nil {
@@ -203,6 +201,17 @@ func gradeLabs(opts *GradeOptions, ws workspace.Workspace, cat *labs.Catalogue, 
 		}
 	}
 	return report, nil
+}
+
+// progressLine is the line printed as an exercise finishes: an exercise
+// that failed only with the starter's own TODO shows TODO, as the report
+// after it tells it (not started), rather than FAIL.
+func progressLine(cat *labs.Catalogue, r grader.TestResult) string {
+	mark := grader.StatusMark(r.Status)
+	if grader.NotStarted(cat, r) {
+		mark = "TODO"
+	}
+	return fmt.Sprintf("  %s %s (%.1fs)", mark, r.Exercise, r.Duration.Seconds())
 }
 
 // writeReport prints the report in the chosen format and sets the exit status.

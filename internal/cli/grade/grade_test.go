@@ -179,3 +179,34 @@ func TestWriteReport(t *testing.T) {
 		t.Errorf("unwritable report: got %v", err)
 	}
 }
+
+func TestProgressLine(t *testing.T) {
+	cat, err := labs.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, _ := cat.Find("lab1")
+	if len(lab.Exercises) < 2 {
+		t.Fatalf("lab1 has %d exercises; the test needs 2", len(lab.Exercises))
+	}
+	second := lab.Exercises[1].ID
+	result := func(status, msg string) grader.TestResult {
+		return grader.TestResult{Lab: "lab1", Exercise: second, Status: status, Message: msg, MaxScore: 10, Duration: 1500 * time.Millisecond}
+	}
+	for _, c := range []struct {
+		r    grader.TestResult
+		want string
+	}{
+		// Its own starter TODO: not started, as the report says.
+		{result(grader.StatusFail, "TODO(exercise 2): it is not written yet"), "  TODO " + second + " (1.5s)"},
+		// Another exercise's TODO, or a real failure: a failure.
+		{result(grader.StatusFail, "TODO(exercise 1): it is not written yet"), "  FAIL " + second + " (1.5s)"},
+		{result(grader.StatusFail, "want 3\ngot 2"), "  FAIL " + second + " (1.5s)"},
+		{result(grader.StatusPass, ""), "  PASS " + second + " (1.5s)"},
+		{result(grader.StatusError, "your code does not compile"), "  ERROR " + second + " (1.5s)"},
+	} {
+		if got := progressLine(cat, c.r); got != c.want {
+			t.Errorf("%s %q: got %q, want %q", c.r.Status, c.r.Message, got, c.want)
+		}
+	}
+}
