@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -127,7 +128,7 @@ func GradeLab(ctx context.Context, opts Options, lab *labs.Lab) ([]TestResult, e
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		msg := "your code does not compile:\n" + trimLines(relativize(compileOut.String(), opts.Workspace.Root, build), 30)
+		msg := compileError(compileOut.String(), opts.Workspace.Root, build, labDir)
 		var out []TestResult
 		for _, ex := range exercises {
 			r := newResult(lab, ex)
@@ -323,6 +324,80 @@ func test2jsonCommand(ctx context.Context, goTool string) ([]string, error) {
 }
 
 // relativize shortens absolute paths in compiler output.
+// compileErrorFile matches a compiler error's file: "./code.go:3:30: ...".
+var compileErrorFile = regexp.MustCompile(`^(.+?\.go):\d+(?::\d+)?: `)
+
+// compileError is the message of a lab that does not compile, from the
+// compiler's output (run in dir). Usually the learner's code is at fault;
+// but on a development build the workspace compiles the mlops-lab source it
+// was made from, and an error there is not the learner's to fix: the
+// message then says whose it is, and names those files in full.
+func compileError(out, root, build, dir string) string {
+	var foreign string
+	lines := strings.Split(out, "\n")
+	for i, line := range lines {
+		m := compileErrorFile.FindStringSubmatchIndex(line)
+		if m == nil {
+			continue
+		}
+		file := line[m[2]:m[3]]
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(dir, file)
+		}
+		file = filepath.Clean(file)
+		if learnerFile(file, root, build) {
+			continue
+		}
+		lines[i] = file + line[m[3]:]
+		if foreign == "" {
+			foreign = file
+		}
+	}
+	text := trimLines(relativize(strings.Join(lines, "\n"), root, build), 30)
+	if foreign == "" {
+		return "your code does not compile:\n" + text
+	}
+	if src := workspace.FindSource(filepath.Dir(foreign)); src != "" {
+		return fmt.Sprintf("the mlops-lab source at %s does not compile (not your files):\n%s", src, text)
+	}
+	return fmt.Sprintf("code outside your workspace, in %s, does not compile (not your files):\n%s", filepath.Dir(foreign), text)
+}
+
+// learnerFile reports whether file is the learner's (in the workspace at
+// root) or one of the grading tests (in build). In a clone of the course's
+// source used as the workspace, only what is under labs/ is the learner's.
+func learnerFile(file, root, build string) bool {
+	if within(build, file) {
+		return true
+	}
+	if !within(root, file) {
+		return false
+	}
+	if workspace.FindSource(root) == filepath.Clean(root) {
+		return within(filepath.Join(root, "labs"), file)
+	}
+	return true
+}
+
+// within reports whether path is dir or inside it, also when one of them
+// is reached through a symbolic link (the compiler names files by their
+// real path).
+func within(dir, path string) bool {
+	if dir == "" {
+		return false
+	}
+	inside := func(dir, path string) bool {
+		rel, err := filepath.Rel(dir, path)
+		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	}
+	if inside(dir, path) {
+		return true
+	}
+	realDir, err1 := filepath.EvalSymlinks(dir)
+	realPath, err2 := filepath.EvalSymlinks(path)
+	return err1 == nil && err2 == nil && inside(realDir, realPath)
+}
+
 func relativize(s, root, build string) string {
 	s = strings.ReplaceAll(s, filepath.Join(build, "src")+string(filepath.Separator), "")
 	return strings.ReplaceAll(s, root+string(filepath.Separator), "")
