@@ -68,6 +68,12 @@ func TestEveryLabGradesBothWays(t *testing.T) {
 				if r.Score != 0 || r.SubtestsPassed != 0 || r.Status == StatusPass {
 					t.Errorf("starter, %s: an untouched starter must score zero on every check, got %v points (%d of %d checks passed)", r.Exercise, r.Score, r.SubtestsPassed, r.Subtests)
 				}
+				// An untouched exercise must read as not started: its test
+				// stops at the stub's own TODO, with nothing computed from
+				// the stub after it.
+				if n := exerciseNumber(cat, r); n == 0 || !notStarted(r, n) {
+					t.Errorf("starter, %s: the message is not only exercise %d's own TODO:\n%s", r.Exercise, n, r.Message)
+				}
 			}
 		})
 	}
