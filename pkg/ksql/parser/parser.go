@@ -860,7 +860,7 @@ func (p *parser) query() (*Query, error) {
 		}
 	}
 	if err := p.expectKw("FROM"); err != nil {
-		return nil, err
+		return nil, p.missingComma(err, q.Select[len(q.Select)-1])
 	}
 	rel, err := p.relation()
 	if err != nil {
@@ -998,6 +998,51 @@ func (p *parser) selectItem() (SelectItem, error) {
 		return item, err
 	}
 	return item, nil
+}
+
+// missingComma adds a likely cause to err, the error of a select list not
+// followed by FROM: when what comes next could start another column, a comma
+// is probably missing. A column followed by a bare word takes the word as its
+// alias, so `state COUNT(*)` stops at '(' after reading STATE AS COUNT: that
+// case names both.
+func (p *parser) missingComma(err error, last SelectItem) error {
+	perr, ok := err.(*Error)
+	if !ok {
+		return err
+	}
+	t := p.peek()
+	implicitAlias := last.Alias != "" && p.i >= 2 && p.toks[p.i-1].Kind == TokIdent && !(p.toks[p.i-2].Kind == TokIdent && p.toks[p.i-2].Val == "AS")
+	switch {
+	case implicitAlias && p.toks[p.i-1].Val != "FROM" && editDistance(p.toks[p.i-1].Val, "FROM") <= 2:
+		perr.Msg += fmt.Sprintf("; did you mean FROM? (%s is read as the previous column's alias)", p.toks[p.i-1].Text)
+	case t.Kind == TokOp && t.Text == "(" && implicitAlias:
+		perr.Msg += fmt.Sprintf("; a comma may be missing before %s (without one, %s is read as the previous column's alias)", p.toks[p.i-1].Text, p.toks[p.i-1].Text)
+	case t.Kind == TokIdent && !reserved[t.Val], t.Kind == TokQuotedIdent, t.Kind == TokString,
+		t.Kind == TokInteger, t.Kind == TokDecimal, t.Kind == TokDouble:
+		perr.Msg += "; a comma may be missing after the previous column"
+	}
+	return perr
+}
+
+// editDistance is the Levenshtein distance of two short words.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // alias reads an optional alias, after AS or standing alone ("" when
