@@ -149,7 +149,7 @@ func TestSessionPromptsAndHistory(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if errOut.String() != "line 1:10: expected FROM, found 'FORM'\n" {
+	if errOut.String() != "line 1:10: expected FROM, found 'FORM'; did you mean FROM?\n" {
 		t.Errorf("stderr %q", errOut)
 	}
 }

@@ -165,7 +165,7 @@ SHOW TABLES;
 	if strings.Contains(out, "ksql>") {
 		t.Error("prompts were shown for piped input")
 	}
-	if want := "line 1:10: expected FROM, found 'FORM'\n"; errOut != want {
+	if want := "line 1:10: expected FROM, found 'FORM'; did you mean FROM?\n"; errOut != want {
 		t.Errorf("stderr %q, want just %q", errOut, want)
 	}
 	if t.Failed() {

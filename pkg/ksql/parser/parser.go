@@ -1013,6 +1013,8 @@ func (p *parser) missingComma(err error, last SelectItem) error {
 	t := p.peek()
 	implicitAlias := last.Alias != "" && p.i >= 2 && p.toks[p.i-1].Kind == TokIdent && !(p.toks[p.i-2].Kind == TokIdent && p.toks[p.i-2].Val == "AS")
 	switch {
+	case t.Kind == TokIdent && editDistance(t.Val, "FROM") <= 2:
+		perr.Msg += "; did you mean FROM?"
 	case implicitAlias && p.toks[p.i-1].Val != "FROM" && editDistance(p.toks[p.i-1].Val, "FROM") <= 2:
 		perr.Msg += fmt.Sprintf("; did you mean FROM? (%s is read as the previous column's alias)", p.toks[p.i-1].Text)
 	case t.Kind == TokOp && t.Text == "(" && implicitAlias:

@@ -178,7 +178,7 @@ func TestParseExpressions(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	tests := []struct{ sql, want string }{
-		{"SELECT * FORM s;", "line 1:10: expected FROM, found 'FORM'"},
+		{"SELECT * FORM s;", "line 1:10: expected FROM, found 'FORM'; did you mean FROM?"},
 		{"CREATE STREAM s (id INT) WITH (kafka_topic='t', value_format='JSON'", "line 1:68: expected ',' or ')', found end of input"},
 		{"SELECT a,\n  FROM s;", "line 2:3: expected an expression, found 'FROM'"},
 		{"CREATE STREM s;", "line 1:8: expected STREAM or TABLE, found 'STREM'"},
