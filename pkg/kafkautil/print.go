@@ -5,10 +5,13 @@ package kafkautil
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Record output formats.
@@ -91,10 +94,101 @@ func (p RecordPrinter) appendText(b []byte, r ConsumerRecord) []byte {
 		b = append(b, sep...)
 	}
 	if p.PrintKey {
-		b = appendNullable(b, r.Key)
+		b = appendKey(b, r.Key)
 		b = append(b, sep...)
 	}
 	return appendNullable(b, r.Value)
+}
+
+// appendKey appends a record's key as the text format prints it, so
+// that a key of bytes cannot garble a terminal: text as it is; the windowed
+// key of a ksqlDB (Kafka Streams) windowed table, whose key is followed by
+// the window's start in 8 bytes (for a session window, its end then its
+// start), as ksqlDB's PRINT shows it, [KEY@START/END] in milliseconds, with
+// END "-" for a tumbling or hopping window, whose key does not hold it; any
+// other bytes as Go escapes them (\x00); and null for no key.
+func appendKey(b, key []byte) []byte {
+	if key == nil {
+		return append(b, "null"...)
+	}
+	if printable(key) {
+		return append(b, key...)
+	}
+	if inner, start, ok := timeWindowKey(key); ok {
+		return fmt.Appendf(b, "[%s@%d/-]", inner, start)
+	}
+	if inner, start, end, ok := sessionWindowKey(key); ok {
+		return fmt.Appendf(b, "[%s@%d/%d]", inner, start, end)
+	}
+	return appendEscaped(b, key)
+}
+
+// printable reports whether key is UTF-8 text of printable characters
+// (spaces included, tabs and line breaks not).
+func printable(key []byte) bool {
+	if !utf8.Valid(key) {
+		return false
+	}
+	for _, r := range string(key) {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// maxWindowTime bounds the window times a key can plausibly hold (the end
+// of year 9999, in milliseconds): 8 bytes of text read as a time are far
+// beyond it, as their first byte is not 0.
+const maxWindowTime = 253402300799999
+
+func windowTime(b []byte) (int64, bool) {
+	v := int64(binary.BigEndian.Uint64(b))
+	return v, v >= 0 && v <= maxWindowTime
+}
+
+// timeWindowKey splits a tumbling or hopping window's key: text, then the
+// window's start.
+func timeWindowKey(key []byte) (inner []byte, start int64, ok bool) {
+	n := len(key) - 8
+	if n < 1 || !printable(key[:n]) {
+		return nil, 0, false
+	}
+	start, ok = windowTime(key[n:])
+	return key[:n], start, ok
+}
+
+// sessionWindowKey splits a session window's key: text, then the window's
+// end and start.
+func sessionWindowKey(key []byte) (inner []byte, start, end int64, ok bool) {
+	n := len(key) - 16
+	if n < 1 || !printable(key[:n]) {
+		return nil, 0, 0, false
+	}
+	end, okEnd := windowTime(key[n : n+8])
+	start, okStart := windowTime(key[n+8:])
+	return key[:n], start, end, okEnd && okStart && start <= end
+}
+
+// appendEscaped appends key with its printable characters as they are and
+// everything else (and backslashes) as Go escapes them.
+func appendEscaped(b, key []byte) []byte {
+	for len(key) > 0 {
+		r, size := utf8.DecodeRune(key)
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			b = fmt.Appendf(b, `\x%02x`, key[0])
+		case r == '\\':
+			b = append(b, `\\`...)
+		case unicode.IsPrint(r):
+			b = append(b, key[:size]...)
+		default:
+			q := strconv.QuoteRune(r)
+			b = append(b, q[1:len(q)-1]...)
+		}
+		key = key[size:]
+	}
+	return b
 }
 
 func appendNullable(b, v []byte) []byte {

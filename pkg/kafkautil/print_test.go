@@ -2,9 +2,11 @@ package kafkautil
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/IBM/sarama"
 )
@@ -42,5 +44,48 @@ func TestRecordPrinter(t *testing.T) {
 	}
 	if err := (RecordPrinter{Format: "xml"}).Validate(); err == nil {
 		t.Error("format xml accepted")
+	}
+}
+
+func TestRecordPrinterKeys(t *testing.T) {
+	window := func(key string, times ...int64) []byte {
+		b := []byte(key)
+		for _, t := range times {
+			b = binary.BigEndian.AppendUint64(b, uint64(t))
+		}
+		return b
+	}
+	tests := []struct {
+		key  []byte
+		want string
+	}{
+		{[]byte("user 42"), "user 42"},
+		{[]byte("café"), "café"},
+		// ksqlDB's windowed keys: the key, then the window's start (a
+		// tumbling or hopping window) or its end and start (a session).
+		{window("CA", 1700000000000), "[CA@1700000000000/-]"},
+		{window("CA", 1700000060000, 1700000000000), "[CA@1700000000000/1700000060000]"},
+		{window("", 1700000000000), `\x00\x00\x01\x8b\xcf\xe5h\x00`},
+		// Other bytes are escaped, never written raw.
+		{[]byte{0, 0, 0, 42}, `\x00\x00\x00*`},
+		{[]byte("a\tb\n\\"), `a\tb\n\\`},
+		{[]byte{0xff, 'x', 0x1b, '[', '2', 'J'}, `\xffx\x1b[2J`},
+		// A session whose "end" comes before its start is no session.
+		{window("CA", 1700000000000, 1700000060000), "CA\\x00\\x00\\x01\\x8b\\xcf\\xe5h\\x00\\x00\\x00\\x01\\x8b\\xcf\\xe6R`"},
+		{nil, "null"},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		if err := (RecordPrinter{PrintKey: true}).Print(&out, ConsumerRecord{Key: tt.key, Value: []byte("v")}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSuffix(out.String(), "\tv\n"); got != tt.want {
+			t.Errorf("key %q printed %q, want %q", tt.key, got, tt.want)
+		}
+		for _, c := range out.String() {
+			if c != '\t' && c != '\n' && !unicode.IsPrint(c) {
+				t.Errorf("key %q printed %q, with an unprintable %U", tt.key, out.String(), c)
+			}
+		}
 	}
 }

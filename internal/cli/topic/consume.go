@@ -42,14 +42,24 @@ func NewCmdConsume(f *cmdutil.Factory, runF func(*ConsumeOptions) error) *cobra.
 		Long: `Print a topic's records, like kafka-console-consumer.
 
 By default it waits for new records (add --from-beginning to read what is already
-there) and runs until Ctrl-C, --max-messages records, or --timeout without a
-record. --format json prints one object per record with topic, partition,
-offset, timestamp, key and value (the value as JSON when it is JSON).`,
+there) and runs until Ctrl-C, --max-messages records, or --timeout.
+
+--timeout is how long to wait without any record: each record that arrives
+starts the wait again, so on a topic that keeps receiving records (while
+` + "`mlops-lab start`" + ` generates data) it never ends; use --max-messages there.
+It suits a topic that nothing writes to any more: read it all, then stop.
+
+--print-key prints a key that is not text readably: a ksqlDB windowed table's
+key as [KEY@START/END] (window times in milliseconds; END is - for a tumbling
+or hopping window), other bytes escaped as \xNN.
+
+--format json prints one object per record with topic, partition, offset,
+timestamp, key and value (the value as JSON when it is JSON).`,
 		Example: `  mlops-lab topic consume orders --from-beginning --max-messages 5
   mlops-lab topic consume orders --print-key --print-partition --print-offset
   mlops-lab topic consume orders --partition 1 --offset 42
-  mlops-lab topic consume orders --group reporting --from-beginning --timeout 5s
-  mlops-lab topic consume orders --from-beginning --format json --timeout 2s`,
+  mlops-lab topic consume orders --group reporting --from-beginning --max-messages 100
+  mlops-lab topic consume orders --from-beginning --format json --max-messages 3`,
 		Args: cmdutil.ExactArgs(1, "topic consume needs the topic's name, e.g. `mlops-lab topic consume orders --from-beginning`"),
 		RunE: runE(opts, &opts.KafkaOptions, &opts.Topic, func(cmd *cobra.Command) error { return opts.check(cmd.Flags().Changed("partition")) }, runF, consumeRun),
 	}
@@ -59,9 +69,9 @@ offset, timestamp, key and value (the value as JSON when it is JSON).`,
 	fl.Int32Var(&opts.Partition, "partition", 0, "read only this partition")
 	fl.StringVar(&opts.Group, "group", "", "consume as a member of this consumer group, committing offsets")
 	fl.IntVarP(&opts.MaxMessages, "max-messages", "n", 0, "stop after this many records (0: no limit)")
-	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop when no record arrived for this long, e.g. 5s (0: wait forever)")
+	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop once no record has arrived for this long, e.g. 5s; each record restarts the wait (0: wait forever)")
 	fl.StringVar(&opts.Printer.Format, "format", kafkautil.RecordFormatText, "text or json")
-	fl.BoolVar(&opts.Printer.PrintKey, "print-key", false, "print each record's key before its value (text)")
+	fl.BoolVar(&opts.Printer.PrintKey, "print-key", false, "print each record's key before its value (text; a windowed key as [KEY@START/END])")
 	fl.BoolVar(&opts.Printer.PrintPartition, "print-partition", false, "print each record's partition (text)")
 	fl.BoolVar(&opts.Printer.PrintOffset, "print-offset", false, "print each record's offset (text)")
 	fl.BoolVar(&opts.Printer.PrintTimestamp, "print-timestamp", false, "print each record's timestamp in milliseconds (text)")
