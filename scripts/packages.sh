@@ -11,8 +11,8 @@ function short(p) { sub(mod, "", p); return p }
 function id(p) { gsub(/[\/.-]/, "_", p); return p }
 {
 	from = short($1); pkgs[++n] = from; doc[from] = $2
-	split($3, imps, " ")
-	for (i in imps) if (index(imps[i], mod) == 1) { to = short(imps[i]); edges[from] = edges[from] " " to; uses[to] = uses[to] " " from }
+	m = split($3, imps, " ")
+	for (i = 1; i <= m; i++) if (index(imps[i], mod) == 1) { to = short(imps[i]); edges[from] = edges[from] " " to }
 }
 END {
 	print "# Packages\n"
@@ -23,7 +23,7 @@ END {
 	print "labs use (`pkg/...`) at the bottom; no `pkg/` package imports `internal/`.\n"
 	print "```mermaid\nflowchart LR"
 	for (k = 1; k <= n; k++) { p = pkgs[k]; printf "  %s[\"%s\"]\n", id(p), p }
-	for (k = 1; k <= n; k++) { p = pkgs[k]; m = split(edges[p], e, " "); for (j = 1; j <= m; j++) if (e[j] != "") printf "  %s --> %s\n", id(p), id(e[j]) }
+	for (k = 1; k <= n; k++) { p = pkgs[k]; c = split(edges[p], e, " "); for (j = 1; j <= c; j++) if (e[j] != "") printf "  %s --> %s\n", id(p), id(e[j]) }
 	print "```\n"
 	print "| package | what it is | imports (this module) |\n|---|---|---|"
 	for (k = 1; k <= n; k++) { p = pkgs[k]; x = edges[p]; sub(/^ /, "", x); gsub(/ /, ", ", x); printf "| `%s` | %s | %s |\n", p, doc[p], x }
