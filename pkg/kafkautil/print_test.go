@@ -9,6 +9,8 @@ import (
 	"unicode"
 
 	"github.com/IBM/sarama"
+
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/format"
 )
 
 func TestRecordPrinter(t *testing.T) {
@@ -54,6 +56,13 @@ func TestRecordPrinterKeys(t *testing.T) {
 			b = binary.BigEndian.AppendUint64(b, uint64(t))
 		}
 		return b
+	}
+	// The layout the embedded ksqlDB writes.
+	if got, want := window("CA", 1700000000000), format.AppendWindow([]byte("CA"), format.TimeWindowed, 1700000000000, 1700000060000); !bytes.Equal(got, want) {
+		t.Fatalf("time window key %q, ksqlDB's %q", got, want)
+	}
+	if got, want := window("CA", 1700000060000, 1700000000000), format.AppendWindow([]byte("CA"), format.SessionWindowed, 1700000000000, 1700000060000); !bytes.Equal(got, want) {
+		t.Fatalf("session key %q, ksqlDB's %q", got, want)
 	}
 	tests := []struct {
 		key  []byte
