@@ -16,7 +16,7 @@ import (
 )
 
 func TestAsyncProducer(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error {
 			// The starter's configuration is newConfig's, none of the three
 			// settings made.

@@ -46,7 +46,7 @@ var javaPartitions = []struct {
 }
 
 func TestJavaPartitioner(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error { Murmur2([]byte("21")); return nil },
 		func() error {
 			_, err := NewJavaPartitioner("orders").Partition(&sarama.ProducerMessage{Topic: "orders", Key: sarama.StringEncoder("21")}, 3)

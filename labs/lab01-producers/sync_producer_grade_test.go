@@ -16,7 +16,7 @@ import (
 )
 
 func TestSyncProducer(t *testing.T) {
-	stopIfNotStarted(t, func() error { _, _, err := (&OrderProducer{}).Send(Order{}); return err })
+	labtest.StopIfNotStarted(t, func() error { _, _, err := (&OrderProducer{}).Send(Order{}); return err })
 	bootstrap := labtest.Bootstrap(t)
 	topic := labtest.Topic(t, "orders")
 	labtest.CreateTopic(t, bootstrap, topic, 3)

@@ -14,7 +14,7 @@ import (
 )
 
 func TestFilterLarge(t *testing.T) {
-	stopIfNotStarted(t, func() error { _, err := FilterLarge(stream.Record{}); return err })
+	labtest.StopIfNotStarted(t, func() error { _, err := FilterLarge(stream.Record{}); return err })
 	bootstrap := labtest.Bootstrap(t)
 	in, out := labtest.Topic(t, "orders"), labtest.Topic(t, "orders-large")
 	labtest.CreateTopic(t, bootstrap, in, 3)

@@ -13,7 +13,7 @@ import (
 )
 
 func TestRekeyByState(t *testing.T) {
-	stopIfNotStarted(t, func() error { _, err := RekeyByState(stream.Record{}); return err })
+	labtest.StopIfNotStarted(t, func() error { _, err := RekeyByState(stream.Record{}); return err })
 	bootstrap := labtest.Bootstrap(t)
 	in, out := labtest.Topic(t, "orders"), labtest.Topic(t, "orders-by-state")
 	labtest.CreateTopic(t, bootstrap, in, 3)

@@ -16,7 +16,7 @@ import (
 )
 
 func TestCountUnits(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error { AddOrder(StateTotal{}, Order{}); return nil },
 		func() error { _, err := CountUnits(stream.Record{}, nil); return err })
 	t.Run("AddOrder counts one more order", func(t *testing.T) {

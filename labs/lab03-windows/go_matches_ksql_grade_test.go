@@ -17,7 +17,7 @@ import (
 // which runs the grader's hopping query (grHoppingQuery), and compares what
 // both emitted.
 func TestGoMatchesKsql(t *testing.T) {
-	stopIfNotStarted(t, func() error { NewHoppingUnits(); return nil })
+	labtest.StopIfNotStarted(t, func() error { NewHoppingUnits(); return nil })
 	records := grCompareInputs()
 	var kin []testrunner.Record
 	for i, r := range records {

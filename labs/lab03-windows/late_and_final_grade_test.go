@@ -5,10 +5,12 @@ package lab03
 import (
 	"testing"
 	"time"
+
+	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 )
 
 func TestLateAndFinal(t *testing.T) {
-	stopIfNotStarted(t, func() error { NewTimeAggregator(Tumbling{Size: time.Minute}, 0).Dropped(); return nil })
+	labtest.StopIfNotStarted(t, func() error { NewTimeAggregator(Tumbling{Size: time.Minute}, 0).Dropped(); return nil })
 	tumbling5 := grRefWindows{size: 5 * time.Minute, advance: 5 * time.Minute}
 	const tumblingName = "NewTimeAggregator(5-minute tumbling windows, time.Minute)"
 	newTumbling := func() Aggregator { return NewTimeAggregator(tumbling5, time.Minute) }

@@ -5,10 +5,12 @@ package lab03
 import (
 	"testing"
 	"time"
+
+	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 )
 
 func TestSessionWindows(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error { NewSessionAggregator(time.Minute, 0).Add(Record{Key: "k"}); return nil },
 		func() error { NewSessionAggregator(time.Minute, 0).Dropped(); return nil })
 	const name = "NewSessionAggregator(2*time.Minute, 24*time.Hour)"

@@ -13,7 +13,7 @@ import (
 )
 
 func TestAssigners(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error { Tumbling{Size: time.Minute}.Assign(time.Time{}); return nil },
 		func() error { Hopping{Size: time.Minute, Advance: time.Minute}.Assign(time.Time{}); return nil })
 	type assignCase struct {

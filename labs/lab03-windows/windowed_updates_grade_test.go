@@ -5,10 +5,12 @@ package lab03
 import (
 	"testing"
 	"time"
+
+	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 )
 
 func TestWindowedUpdates(t *testing.T) {
-	stopIfNotStarted(t, func() error { NewTimeAggregator(Tumbling{Size: time.Minute}, 0).Add(Record{Key: "k"}); return nil })
+	labtest.StopIfNotStarted(t, func() error { NewTimeAggregator(Tumbling{Size: time.Minute}, 0).Add(Record{Key: "k"}); return nil })
 	tumbling5 := grRefWindows{size: 5 * time.Minute, advance: 5 * time.Minute}
 
 	t.Run("tumbling: one update per record, with the window's new count and sum", func(t *testing.T) {

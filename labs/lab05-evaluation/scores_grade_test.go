@@ -38,7 +38,7 @@ func scoreCases(t *testing.T) []scoreCase {
 }
 
 func TestScores(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error { _, err := Scores([]float64{0}, [][]int{{1}}); return err },
 		func() error { Macro(nil); return nil })
 	cases := scoreCases(t)

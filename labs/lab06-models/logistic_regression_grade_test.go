@@ -13,7 +13,7 @@ import (
 )
 
 func TestLogisticRegression(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error { _, err := ClassifyCancer(nil, nil); return err },
 		func() error { ProbabilityBenign(nil, nil); return nil })
 	cancer := labtest.Dataset(t, "breast_cancer")

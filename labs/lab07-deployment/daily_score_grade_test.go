@@ -19,7 +19,7 @@ import (
 )
 
 func TestDailyScore(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error { Action(0.5); return nil },
 		func() error { _, err := ScoreTrade(nil, stream.Record{}); return err },
 		func() error { NewDailyScorer().Add(ScoredTrade{}); return nil },

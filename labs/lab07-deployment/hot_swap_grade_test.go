@@ -20,7 +20,7 @@ import (
 )
 
 func TestHotSwap(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error { (&ModelHolder{}).Current(); return nil },
 		func() error { return (&ModelHolder{}).Apply(stream.Record{}) })
 	art := map[int]*scoring.Artifact{1: grArtifact(t, "trades", 1, 1), 2: grArtifact(t, "trades", 2, 2), 3: grArtifact(t, "trades", 3, 3)}

@@ -21,7 +21,7 @@ import (
 )
 
 func TestKSQLExpression(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error { _, err := KSQLExpression(LinearModel{}, nil); return err },
 		sqlProbe("score_orders.sql"))
 	t.Run("a linear regression is b0 + b1 * x1 + ...", func(t *testing.T) {

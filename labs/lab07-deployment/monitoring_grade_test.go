@@ -14,7 +14,7 @@ import (
 )
 
 func TestMonitoring(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error { _, err := PSI(nil, nil); return err },
 		func() error { _, _, err := MonitorWindows(nil, nil, 0, "", 0); return err },
 		func() error { AccuracyOverTime(nil, nil, 0); return nil },

@@ -21,7 +21,7 @@ import (
 )
 
 func TestScoringService(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error { _, err := ScoreRecord(nil, stream.Record{}, time.Time{}); return err },
 		func() error { ScoringService(ServiceSettings{}); return nil })
 	d := grDeployed(t, "trades", 3, 3)

@@ -15,7 +15,7 @@ import (
 )
 
 func TestShadow(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error { ShadowTransform(nil, nil, "", nil); return nil },
 		func() error { Agreement(nil, nil); return nil },
 		func() error { Decide(ShadowReport{}, PromotionPolicy{}); return nil })

@@ -151,7 +151,7 @@ func g8LastUpdate(t *testing.T, recs []stream.Record) (LineUpdate, int) {
 }
 
 func TestForgetOnStream(t *testing.T) {
-	stopIfNotStarted(t, func() error { _, err := ApplyPoint(stream.Record{}, nil); return err })
+	labtest.StopIfNotStarted(t, func() error { _, err := ApplyPoint(stream.Record{}, nil); return err })
 	bootstrap := labtest.Bootstrap(t)
 	points := labtest.Topic(t, "points")
 	lines := labtest.Topic(t, "lines")

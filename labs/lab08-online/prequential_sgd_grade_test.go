@@ -17,7 +17,7 @@ import (
 )
 
 func TestPrequentialSGD(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error { _, err := NewEvaluation(nil).Transform(stream.Record{}); return err },
 		func() error { _, err := BatchBaseline(nil); return err },
 		func() error { return PlotAccuracy(nil, 0, filepath.Join(t.TempDir(), "probe.png")) })

@@ -23,7 +23,7 @@ func g8Points(seed uint64, n int) []g8Pt {
 }
 
 func TestRunningLine(t *testing.T) {
-	stopIfNotStarted(t,
+	labtest.StopIfNotStarted(t,
 		func() error { (&Sum{}).Add(1); return nil },
 		func() error { Sum{}.Value(); return nil },
 		func() error { return (&RunningLine{}).Learn(1, 2) },
