@@ -56,6 +56,9 @@ func TestPullWhereScans(t *testing.T) {
 		{"SELECT * FROM q_nums WHERE id IN ('1');", nil, "'1' can not be converted to the type of the key column: ID INTEGER KEY", true},
 		{"SELECT * FROM q_nums WHERE id = '1';", nil, "Error in WHERE expression: Cannot compare ID (INTEGER) to '1' (STRING) with EQUAL.", true},
 		{"SELECT * FROM q_nums WHERE WINDOWSTART = 1;", nil, "WHERE column 'WINDOWSTART' cannot be resolved", true},
+		{"SELECT CASE WHEN ROWOFFSET > 0 THEN 1 ELSE 0 END FROM q_nums WHERE id = 1;", nil, "Pull queries don't support the following columns in SELECT clauses: `ROWOFFSET`", true},
+		{"SELECT ABS(ROWPARTITION) FROM q_nums;", nil, "Pull queries don't support the following columns in SELECT clauses: `ROWPARTITION`", true},
+		{"SELECT * FROM q_nums WHERE id = 1 AND CASE WHEN ROWOFFSET > 0 THEN TRUE ELSE FALSE END;", nil, "Pull queries don't support the following columns in WHERE clauses: `ROWOFFSET`", true},
 		// 2^12 OR-ed parts once multiplied out: refused, not expanded.
 		{"SELECT * FROM q_nums WHERE " + strings.Repeat("(id = 1 OR id = 2) AND ", 11) + "(id = 1 OR id = 2);", noScan, "The WHERE clause has more than 256 OR-ed parts", true},
 	}

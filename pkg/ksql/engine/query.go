@@ -411,10 +411,12 @@ func (c *collectSink) emit(q *query, em emission) {
 func checkPullPseudoColumns(q *parser.Query) error {
 	find := func(e parser.Expr) string {
 		var names []string
-		walkExpr(e, func(x parser.Expr) {
+		// Every sub-expression, CASE and function arguments included.
+		walk(e, func(x parser.Expr) bool {
 			if ref, ok := x.(*parser.ColumnRef); ok && (ref.Name == "ROWPARTITION" || ref.Name == "ROWOFFSET") {
 				names = append(names, "`"+ref.Name+"`")
 			}
+			return true
 		})
 		return strings.Join(names, ", ")
 	}
