@@ -133,13 +133,8 @@ func startRun(opts *StartOptions) error {
 		_ = environment.Close(closeCtx)
 	}()
 
-	fmt.Fprintf(out, "kafka: %s\n", environment.Bootstrap())
-	if portTaken {
-		printPortTakenNote(errOut, environment.Bootstrap())
-	}
-	if environment.KsqlURL() != "" {
-		fmt.Fprintf(out, "ksql: %s\n", environment.KsqlURL())
-	}
+	// The record is written before the addresses are printed, so whoever
+	// waits for the "kafka:" line finds the environment recorded too.
 	rec := env.Record{
 		Runtime:   environment.Runtime(),
 		Bootstrap: environment.Bootstrap(),
@@ -150,6 +145,13 @@ func startRun(opts *StartOptions) error {
 	}
 	if err := env.WriteRecord(ws, rec); err != nil {
 		return err
+	}
+	fmt.Fprintf(out, "kafka: %s\n", environment.Bootstrap())
+	if portTaken {
+		printPortTakenNote(errOut, environment.Bootstrap())
+	}
+	if environment.KsqlURL() != "" {
+		fmt.Fprintf(out, "ksql: %s\n", environment.KsqlURL())
 	}
 	fmt.Fprintf(errOut, "%s environment ready in %v (runtime %s)\n", lab.ID, time.Since(started).Round(time.Millisecond), environment.Runtime())
 
