@@ -1,10 +1,10 @@
-// Package client is a Go client for ksqlDB's REST API. It works against
+// Package ksqlclient is a Go client for ksqlDB's REST API. It works against
 // the project's embedded server (pkg/ksql/ksqlserver) and a real ksqlDB
 // server alike: Execute runs statements through /ksql, Query runs push and
 // pull queries through /query-stream, Insert writes rows through
 // /inserts-stream, and Info, Health and CloseQuery do what they say.
 //
-//	c := client.New("http://127.0.0.1:8088")
+//	c := ksqlclient.New("http://127.0.0.1:8088")
 //	if _, err := c.Execute(ctx, "CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='s', value_format='JSON', partitions=1);"); err != nil { ... }
 //	rows, err := c.Query(ctx, "SELECT * FROM s EMIT CHANGES LIMIT 3;", nil)
 //	defer rows.Close()

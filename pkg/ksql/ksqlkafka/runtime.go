@@ -1,4 +1,4 @@
-// Package kafka runs the embedded ksqlDB engine (pkg/ksql/engine) over a
+// Package ksqlkafka runs the embedded ksqlDB engine (pkg/ksql/engine) over a
 // real Kafka cluster through sarama: topics are created and listed through
 // the runtime's kafkautil.Client, query output and INSERT VALUES records are produced with
 // an asynchronous producer, and every running query is fed by its own

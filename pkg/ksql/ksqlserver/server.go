@@ -1,4 +1,4 @@
-// Package server serves ksqlDB's REST API on net/http over the embedded
+// Package ksqlserver serves ksqlDB's REST API on net/http over the embedded
 // engine: GET /info and /healthcheck, POST /ksql (statements), /query (the
 // older streaming query endpoint), /query-stream (push and pull queries,
 // newline-delimited or as one JSON array), /close-query and
@@ -51,7 +51,7 @@ const (
 	MaxInsertRowBytes = 2 << 20
 )
 
-// Backend runs statements and queries: kafka.Runtime over Kafka, or
+// Backend runs statements and queries: ksqlkafka.Runtime over Kafka, or
 // anything else shaped like it.
 type Backend interface {
 	Execute(ctx context.Context, sql string, props map[string]string) ([]engine.Entity, error)
