@@ -717,11 +717,6 @@ func keyString(v any) string { return string(types.AppendKey(nil, v)) }
 func (j *joinNode) combine(l, r *Row, ts int64) *Row {
 	out := &Row{Cols: make([]any, j.width), Timestamp: ts}
 	end := j.leftWidth + j.rightWidth
-	defer func() {
-		if j.synthetic >= 0 {
-			out.Cols[j.synthetic] = j.curKey
-		}
-	}()
 	if r != nil {
 		copy(out.Cols[j.leftWidth:end], r.Cols[j.leftWidth:end])
 		out.Partition, out.Offset = r.Partition, r.Offset
@@ -733,6 +728,10 @@ func (j *joinNode) combine(l, r *Row, ts int64) *Row {
 		if l.Windowed {
 			out.Windowed, out.WindowStart, out.WindowEnd = true, l.WindowStart, l.WindowEnd
 		}
+	}
+	// The join key column is set last: the sides' copies may cover it.
+	if j.synthetic >= 0 {
+		out.Cols[j.synthetic] = j.curKey
 	}
 	return out
 }
