@@ -252,9 +252,13 @@ func exerciseNumber(cat *labs.Catalogue, t TestResult) int {
 
 // starterTODO matches the lines a starter's own stubs make a grading test
 // print: "TODO(exercise 3): ApplyPoint is not written yet", "LoadTopic is not
-// written yet (exercise 1)", an SQL file of comments only; and lines that
-// only point at such a failure above ("(see the first subtest)").
-var starterTODO = regexp.MustCompile(`TODO\(exercise (\d+)\)|not written yet \(exercise (\d+)\)|has no statements yet \(only comments\)|holds no statement yet|a file of comments only creates nothing|\(see the (first subtest|other subtests|subtests? above)\)`)
+// written yet (exercise 1)", an SQL file of comments only.
+var starterTODO = regexp.MustCompile(`TODO\(exercise (\d+)\)|not written yet \(exercise (\d+)\)|has no statements yet \(only comments\)|holds no statement yet|a file of comments only creates nothing`)
+
+// pointsAbove matches a check's line that only points at a failure shown
+// above it ("cannot test a restart (see the first subtest)"): it may stand
+// beside a TODO, but is no TODO itself.
+var pointsAbove = regexp.MustCompile(`\(see the (first subtest|other subtests|subtests? above)\)`)
 
 // stackFrame matches a frame of a panic's summary (stackSummary):
 // "lab06.ProbabilityBenign at labs/lab06-models/logistic.go:54".
@@ -262,9 +266,10 @@ var stackFrame = regexp.MustCompile(`^\S+ at \S+:\d+$`)
 
 // notStarted reports whether exercise number n failed only because the
 // learner has not written it yet: no points, and every line of its message
-// is a check's title or one of the starter's TODOs of this exercise (a TODO
-// of another exercise means this one waits on that one, not that it is
-// untouched; any other line is a real failure worth reading).
+// is a check's title, a pointer at a failure above, or one of the starter's
+// TODOs of this exercise, of which there is at least one (a TODO of another
+// exercise means this one waits on that one, not that it is untouched; any
+// other line is a real failure worth reading).
 func notStarted(t TestResult, n int) bool {
 	if t.Status != StatusFail || t.Score != 0 || t.Message == "" {
 		return false
@@ -278,8 +283,8 @@ func notStarted(t TestResult, n int) bool {
 		}
 		m := starterTODO.FindAllStringSubmatch(line, -1)
 		if m == nil {
-			if strings.HasSuffix(line, ":") {
-				continue // a check's title
+			if strings.HasSuffix(line, ":") || pointsAbove.MatchString(line) {
+				continue // a check's title, or a pointer at a failure above
 			}
 			if todos > 0 && stackFrame.MatchString(line) {
 				// A stub with no error to return panics with its TODO:

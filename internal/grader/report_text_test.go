@@ -117,3 +117,23 @@ func TestNotStartedPanic(t *testing.T) {
 		}
 	}
 }
+
+// TestNotStartedNeedsItsTODO: a check that only points at a failure above
+// stands beside the exercise's TODO, but without that TODO the exercise
+// failed for another reason, which the report must show.
+func TestNotStartedNeedsItsTODO(t *testing.T) {
+	cases := []struct {
+		message string
+		want    bool
+	}{
+		{"sums:\nTODO(exercise 2): Sums is not written yet\nrestart:\ncannot test a restart (see the first subtest)", true},
+		{"restart:\ncannot test a restart (see the first subtest)", false},
+		{"rebalance:\nthe two members did not both start (see the subtests above)", false},
+	}
+	for _, c := range cases {
+		r := TestResult{Status: StatusFail, MaxScore: 4, Message: c.message}
+		if got := notStarted(r, 2); got != c.want {
+			t.Errorf("notStarted(%q) = %v, want %v", c.message, got, c.want)
+		}
+	}
+}
