@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mlops-lab/mlops-lab/internal/text"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil/stream"
 	"github.com/mlops-lab/mlops-lab/pkg/scoring"
 )
@@ -115,7 +116,7 @@ func Serve(ctx context.Context, bootstrap string, spec ServeSpec) (*ServeResult,
 // WriteText writes the one-line summary of what was scored.
 func (r *ServeResult) WriteText(w io.Writer) error {
 	st := r.Stats
-	_, err := fmt.Fprintf(w, "scored %s, skipped %d%s\n", countOf(int(st.Processed-st.Skipped), "record"), st.Skipped, byVersion(st.ByVersion))
+	_, err := fmt.Fprintf(w, "scored %s, skipped %d%s\n", text.Pluralize(int(st.Processed-st.Skipped), "record"), st.Skipped, byVersion(st.ByVersion))
 	return err
 }
 

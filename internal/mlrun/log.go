@@ -38,11 +38,3 @@ func skipReporter(l *logger, shown int, rest string) func(fmt.Stringer) {
 
 // shownSkips is how many skipped records a job reports one by one.
 const shownSkips = 20
-
-// countOf writes "1 record" or "n records".
-func countOf(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
