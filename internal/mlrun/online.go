@@ -132,8 +132,8 @@ func (o *OnlineLearner) Line() string {
 }
 
 // Run learns until ctx ends (a normal end) or, with UntilEnd, until the
-// end the topic had; it writes the progress line every Interval. Then it
-// draws the plot.
+// end the topic had; it writes the progress line every Interval. The plot
+// is DrawPlot's, once Run has returned.
 func (o *OnlineLearner) Run(ctx context.Context) error {
 	o.log.say("learning %s from %s (%s)", o.spec.Model, o.spec.Input, map[bool]string{true: "until its current end", false: "Ctrl+C to stop"}[o.spec.UntilEnd])
 	done := make(chan struct{})
