@@ -208,7 +208,7 @@ func checkModule(ws workspace.Workspace) Check {
 	sc := bufio.NewScanner(f)
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(text, "replace ") || !strings.Contains(text, "github.com/mlops-lab/mlops-lab") {
+		if !strings.HasPrefix(text, "replace ") || !strings.Contains(text, workspace.ModulePath) {
 			continue
 		}
 		_, target, ok := strings.Cut(text, "=>")
