@@ -550,3 +550,22 @@ func TestScoreJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestScoreRecordRefusesOverflow checks that finite features whose score
+// overflows are refused with the model named, instead of a score that
+// cannot be written as JSON.
+func TestScoreRecordRefusesOverflow(t *testing.T) {
+	form := &mlkit.LinearForm{Model: "linear", Features: []string{"x"}, Coef: [][]float64{{10}}, Intercept: []float64{0}, Link: mlkit.LinkIdentity}
+	d := &scoring.Deployed{Model: scoring.FromLinearForm(form), Artifact: &scoring.Artifact{Card: mlkit.ModelCard{Name: "big", Version: 2}}}
+	now := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	if s, err := scoring.ScoreRecord(d, []byte("k"), []byte(`{"x": 1.5}`), now); err != nil || s.Prediction != 15 {
+		t.Fatalf("a finite score: got %+v, %v; want prediction 15", s, err)
+	}
+	s, err := scoring.ScoreRecord(d, []byte("k"), []byte(`{"x": 1e308}`), now)
+	if err == nil {
+		t.Fatalf("a score of 1e309 was accepted: %s", s.AppendJSON(nil))
+	}
+	if !strings.Contains(err.Error(), "big v2") || !strings.Contains(err.Error(), "finite") {
+		t.Errorf("error %q should name the model and say the score is not finite", err)
+	}
+}

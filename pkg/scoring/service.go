@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,6 +64,8 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
 // appendJSONFloat writes a finite float the shortest way that reads back.
 func appendJSONFloat(b []byte, f float64) []byte {
 	return strconv.AppendFloat(b, f, 'g', -1, 64)
@@ -85,6 +88,11 @@ func ScoreRecord(d *Deployed, key, value []byte, now time.Time) (Score, error) {
 	p, err := d.Model.Predict(x)
 	if err != nil {
 		return Score{}, fmt.Errorf("model %s v%d: %w", d.Name(), d.Version(), err)
+	}
+	// Finite features can still overflow a model's output; JSON has no
+	// word for it, so the record is refused rather than written unreadable.
+	if !finite(p.Value) || (p.Probability != nil && !finite(*p.Probability)) {
+		return Score{}, fmt.Errorf("model %s v%d predicted %v: a score must be a finite number", d.Name(), d.Version(), p.Value)
 	}
 	return Score{
 		Key:          string(key),
