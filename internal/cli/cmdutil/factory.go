@@ -67,7 +67,8 @@ func (f *Factory) Workspace() (workspace.Workspace, error) {
 
 // Connect returns an environment for a command that needs Kafka: the one
 // given by flags, else the one `mlops-lab start` runs in this workspace, else a
-// fresh one on the chosen runtime that the caller closes when done.
+// fresh one on the chosen runtime that the caller closes when done. Attached
+// says whether it is the running start's.
 func (f *Factory) Connect(ctx context.Context, flags *EnvFlags, needs env.Needs) (env.Environment, error) {
 	runtime, spec := flags.Spec(needs)
 	if runtime == env.External || flags.Runtime != env.Embedded {
@@ -79,7 +80,7 @@ func (f *Factory) Connect(ctx context.Context, flags *EnvFlags, needs env.Needs)
 		switch {
 		case err == nil:
 			if !needs.KSQL || rec.KsqlURL != "" {
-				return env.Attach(rec), nil
+				return attachedEnv{env.Attach(rec)}, nil
 			}
 		case ctx.Err() != nil:
 			return nil, err
@@ -88,4 +89,17 @@ func (f *Factory) Connect(ctx context.Context, flags *EnvFlags, needs env.Needs)
 		}
 	}
 	return env.Start(ctx, runtime, spec)
+}
+
+// attachedEnv is the environment of a running `mlops-lab start` that
+// Connect attached to, marked so that callers need not read the record again
+// to know it (see Attached).
+type attachedEnv struct{ env.Environment }
+
+// Attached says whether e, from Factory.Connect, is the environment a running
+// `mlops-lab start` recorded in the workspace, rather than one started for
+// the command (which starts empty and stops with it).
+func Attached(e env.Environment) bool {
+	_, ok := e.(attachedEnv)
+	return ok
 }

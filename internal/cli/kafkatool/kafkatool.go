@@ -30,7 +30,7 @@ func (t *Tool) Connect(ctx context.Context, flags *cmdutil.EnvFlags) (env.Enviro
 	if err != nil {
 		return nil, err
 	}
-	if !external && !t.attachedTo(e) {
+	if !external && !cmdutil.Attached(e) {
 		fmt.Fprintf(t.f.IOStreams.ErrOut, "note: no `mlops-lab start` runs in this workspace, so this command started its own empty Kafka at %s, which stops when it ends; run `mlops-lab start LAB` in another terminal first, or pass --bootstrap HOST:PORT\n", e.Bootstrap())
 	}
 	return e, nil
@@ -45,15 +45,4 @@ func (t *Tool) With(ctx context.Context, flags *cmdutil.EnvFlags, fn func(bootst
 	}
 	defer e.Close(context.Background())
 	return fn(e.Bootstrap())
-}
-
-// attachedTo says whether e is the environment a running `mlops-lab start`
-// recorded in the workspace.
-func (t *Tool) attachedTo(e env.Environment) bool {
-	ws, err := t.f.Workspace()
-	if err != nil {
-		return false
-	}
-	rec, err := env.LiveRecord(ws)
-	return err == nil && rec.Bootstrap == e.Bootstrap()
 }

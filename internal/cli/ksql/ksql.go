@@ -182,7 +182,7 @@ func connect(opts *KsqlOptions, untilExit bool) (url string, closeEnv func(), er
 		closeEnv()
 		return "", nil, errors.New("this environment runs no ksqlDB: start a lab that uses it, or pass --ksql-url")
 	}
-	if e.Runtime() != env.External && !attached(opts, e) {
+	if e.Runtime() != env.External && !cmdutil.Attached(e) {
 		ends := "when this command ends"
 		if untilExit {
 			ends = "when you exit"
@@ -190,17 +190,6 @@ func connect(opts *KsqlOptions, untilExit bool) (url string, closeEnv func(), er
 		fmt.Fprintf(opts.IO.ErrOut, "no `mlops-lab start` with ksqlDB runs here; started an %s ksqlDB at %s, which stops %s\n", e.Runtime(), e.KsqlURL(), ends)
 	}
 	return e.KsqlURL(), closeEnv, nil
-}
-
-// attached says whether e's ksqlDB is the one a running `mlops-lab start`
-// recorded in the workspace.
-func attached(opts *KsqlOptions, e env.Environment) bool {
-	ws, err := opts.Workspace()
-	if err != nil {
-		return false
-	}
-	rec, err := env.LiveRecord(ws)
-	return err == nil && rec.KsqlURL != "" && rec.KsqlURL == e.KsqlURL()
 }
 
 // historyPath is where the shell keeps its history: in the workspace's
