@@ -59,6 +59,10 @@ func TestKsqlHopping(t *testing.T) {
 			t.Errorf("%s received %d records; want 26: one per order and open window it falls in (5, 5, 4, 5, 2, 0 and 5 for the seven orders)", spec.table, n)
 		}
 	})
+
+	t.Run("WINDOW_START and WINDOW_END are in the value", func(t *testing.T) {
+		grCheckWindowColumns(t, spec, rows(t), "select WINDOWSTART AS window_start, WINDOWEND AS window_end, as in 08_tumbling.sql")
+	})
 }
 
 // hoppingInputs are the orders of exercise 9 (and of nothing else): two

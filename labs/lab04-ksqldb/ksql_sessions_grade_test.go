@@ -51,6 +51,10 @@ func TestKsqlSessions(t *testing.T) {
 		}, shape)
 		grCheckNoOtherSessions(t, spec, r, "User_1", 1)
 	})
+
+	t.Run("SESSION_START and SESSION_END are in the value", func(t *testing.T) {
+		grCheckWindowColumns(t, spec, rows(t), "select WINDOWSTART AS session_start, WINDOWEND AS session_end: the session's bounds are otherwise only in the record's key")
+	})
 }
 
 // checkNoOtherSessions checks that key has no session but the expected ones
