@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/plot"
 
 	"github.com/mlops-lab/mlops-lab/pkg/charts"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
@@ -196,25 +197,21 @@ func classifierMetrics(cm *mlkit.ConfusionMatrix, r *mlkit.Report, train *mlkit.
 // drawPlot draws the confusion matrix (classifiers) or the predicted
 // against the actual values (regressions) to a PNG file.
 func (r *PredictResult) drawPlot(path string) error {
+	var pl *plot.Plot
 	var err error
 	if cm := r.Confusion; cm != nil {
 		names := make([]string, len(cm.Labels))
 		for i, l := range cm.Labels {
 			names[i] = r.Train.ClassName(l)
 		}
-		pl, perr := charts.ConfusionMatrix(cm, names, fmt.Sprintf("%s on %s", r.Model, filepath.Base(r.spec.Test)))
-		if perr != nil {
-			return perr
-		}
-		err = charts.SavePNG(path, pl)
+		pl, err = charts.ConfusionMatrix(cm, names, fmt.Sprintf("%s on %s", r.Model, filepath.Base(r.spec.Test)))
 	} else {
-		pl, perr := charts.PredictedVsActual(r.Test.Y, r.Predicted, fmt.Sprintf("%s: %s on %s", r.Model, r.spec.Label, filepath.Base(r.spec.Test)))
-		if perr != nil {
-			return perr
-		}
-		err = charts.SavePNG(path, pl)
+		pl, err = charts.PredictedVsActual(r.Test.Y, r.Predicted, fmt.Sprintf("%s: %s on %s", r.Model, r.spec.Label, filepath.Base(r.spec.Test)))
 	}
 	if err != nil {
+		return err
+	}
+	if err := charts.SavePNG(path, pl); err != nil {
 		return fmt.Errorf("--plot: %w", err)
 	}
 	return nil
