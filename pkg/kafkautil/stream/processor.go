@@ -227,7 +227,10 @@ func (p *Processor) Run(ctx context.Context) (err error) {
 
 // restore makes sure the changelog exists (compacted) and reads it back.
 func (p *Processor) restore(ctx context.Context) (*Table, error) {
-	kc, err := kafkautil.Dial(ctx, p.cfg.Bootstrap, kafkautil.NewConsoleConfig(p.cfg.ClientID))
+	// One client creates the changelog and reads it back.
+	cfg := kafkautil.NewConsoleConfig(p.cfg.ClientID)
+	cfg.Consumer.MaxWaitTime = followWait
+	kc, err := kafkautil.Dial(ctx, p.cfg.Bootstrap, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("stream: %w", err)
 	}
@@ -246,7 +249,7 @@ func (p *Processor) restore(ctx context.Context) (*Table, error) {
 	if err := kc.EnsureTopics(ctx, []kafkautil.TopicSpec{spec}); err != nil {
 		return nil, fmt.Errorf("stream: creating the changelog: %w", err)
 	}
-	values, err := ReadTable(ctx, p.cfg.Bootstrap, p.cfg.Changelog)
+	values, err := readTable(ctx, kc, p.cfg.Changelog)
 	if err != nil {
 		return nil, fmt.Errorf("stream: restoring the table from its changelog: %w", err)
 	}

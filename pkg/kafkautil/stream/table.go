@@ -170,8 +170,18 @@ func (t *Table) takePending() []change {
 // end it had when ReadTable was called, and returns: a snapshot, not a
 // subscription. Records without a key are ignored (a table has none).
 func ReadTable(ctx context.Context, bootstrap, topic string) (map[string][]byte, error) {
+	kc, err := dialReader(ctx, bootstrap, topic)
+	if err != nil {
+		return nil, err
+	}
+	defer kc.Close()
+	return readTable(ctx, kc, topic)
+}
+
+// readTable is ReadTable on a client already connected.
+func readTable(ctx context.Context, kc *kafkautil.Client, topic string) (map[string][]byte, error) {
 	table := map[string][]byte{}
-	err := Scan(ctx, bootstrap, topic, func(r Record) error {
+	err := readWith(ctx, kc, topic, true, func(r Record) error {
 		if r.Key == nil {
 			return nil
 		}
@@ -219,17 +229,34 @@ func Follow(ctx context.Context, bootstrap, topic string, fn func(Record) error)
 // read reads every partition of topic from its first record, to the end it
 // has now (untilEnd) or on.
 func read(ctx context.Context, bootstrap, topic string, untilEnd bool, fn func(Record) error) error {
+	kc, err := dialReader(ctx, bootstrap, topic)
+	if err != nil {
+		return err
+	}
+	defer kc.Close()
+	return readWith(ctx, kc, topic, untilEnd, fn)
+}
+
+// dialReader connects a client for reading topic (Scan, Follow, ReadTable).
+func dialReader(ctx context.Context, bootstrap, topic string) (*kafkautil.Client, error) {
 	// The tools' configuration: reading a table that is not there must not
 	// create an empty one, and a dead broker is reported within seconds.
 	cfg := kafkautil.NewConsoleConfig("mlops-lab-stream-scan")
 	// Follow closely: a record written now should reach fn within
 	// milliseconds, not after a fetch's default half-second wait.
-	cfg.Consumer.MaxWaitTime = 50 * time.Millisecond
+	cfg.Consumer.MaxWaitTime = followWait
 	kc, err := kafkautil.Dial(ctx, bootstrap, cfg)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", topic, err)
+		return nil, fmt.Errorf("reading %s: %w", topic, err)
 	}
-	defer kc.Close()
+	return kc, nil
+}
+
+// followWait is how long a reader's fetch waits for new records.
+const followWait = 50 * time.Millisecond
+
+// readWith is read on a client already connected.
+func readWith(ctx context.Context, kc *kafkautil.Client, topic string, untilEnd bool, fn func(Record) error) error {
 	partitions, err := kc.Partitions(ctx, topic)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", topic, err)
