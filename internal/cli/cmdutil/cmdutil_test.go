@@ -47,9 +47,6 @@ func TestExitErrors(t *testing.T) {
 	if !errors.As(SilentExit(1), &ee) || ee.Code != 1 || ee.Err != nil || SilentExit(1).Error() != "exit status 1" {
 		t.Errorf("SilentExit(1): got %#v", ee)
 	}
-	if !errors.As(NewExitError(3, base), &ee) || ee.Code != 3 || ee.Err != base {
-		t.Errorf("NewExitError: got %#v", ee)
-	}
 }
 
 func TestArgsCheckSayWhatToType(t *testing.T) {

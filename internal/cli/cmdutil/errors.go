@@ -19,9 +19,6 @@ func (e *ExitError) Error() string {
 
 func (e *ExitError) Unwrap() error { return e.Err }
 
-// NewExitError ends the command with status code and the message of err.
-func NewExitError(code int, err error) error { return &ExitError{Code: code, Err: err} }
-
 // SilentExit ends the command with a status and no further message (the
 // command already printed what there was to say).
 func SilentExit(code int) error { return &ExitError{Code: code} }
