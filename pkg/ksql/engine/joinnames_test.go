@@ -177,6 +177,28 @@ func TestStreamStreamLeftJoinGrace(t *testing.T) {
 	}
 }
 
+// Held-back records of a stream-stream LEFT JOIN with a GRACE PERIOD that
+// arrived out of time order are emitted oldest first once their windows
+// close, records of the same time in the order they arrived.
+func TestStreamStreamLeftJoinGraceOrder(t *testing.T) {
+	eng, topics, _ := testEngine(t)
+	mustExec(t, eng, `CREATE STREAM a (id STRING KEY, x INT) WITH (kafka_topic='a', value_format='JSON', partitions=1);
+		CREATE STREAM b (id STRING KEY, y INT) WITH (kafka_topic='b', value_format='JSON', partitions=1);
+		CREATE STREAM o AS SELECT a.id, x, y FROM a LEFT JOIN b WITHIN 10 SECONDS GRACE PERIOD 5 SECONDS ON a.id = b.id;`)
+	produce(t, topics, "a", []byte("k1"), `{"x":1}`, 3000)
+	produce(t, topics, "a", []byte("k2"), `{"x":2}`, 1000)
+	produce(t, topics, "a", []byte("k3"), `{"x":3}`, 2000)
+	produce(t, topics, "a", []byte("k5"), `{"x":5}`, 1000)
+	if got := outputs(topics, "O"); len(got) != 0 {
+		t.Fatalf("emitted before the windows closed: %v", got)
+	}
+	produce(t, topics, "a", []byte("k4"), `{"x":4}`, 20000)
+	want := `[k2={"X":2,"Y":null}@1000 k5={"X":5,"Y":null}@1000 k3={"X":3,"Y":null}@2000 k1={"X":1,"Y":null}@3000]`
+	if got := fmt.Sprint(outputs(topics, "O")); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
 // A join's result is keyed by the join key, also when the selected key
 // column comes from the side that is missing.
 func TestJoinKeyIsJoinKey(t *testing.T) {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -899,7 +900,10 @@ func (j *joinNode) streamStream(q *query, left bool, new *Row, kv any, ks string
 		if !spurious || new.Timestamp+after < j.streamTime {
 			j.next.process(q, nil, pad(new, left))
 		} else {
-			j.pending = append(j.pending, outerRec{row: new, left: left, ks: ks, kv: kv})
+			// pending stays ordered by time (arrival order among equal
+			// times), so emitClosed needs no sort.
+			i := sort.Search(len(j.pending), func(k int) bool { return j.pending[k].row.Timestamp > new.Timestamp })
+			j.pending = slices.Insert(j.pending, i, outerRec{row: new, left: left, ks: ks, kv: kv})
 		}
 	}
 	if left {
@@ -911,14 +915,13 @@ func (j *joinNode) streamStream(q *query, left bool, new *Row, kv any, ks string
 }
 
 // emitClosed emits, oldest first, the held-back outer records whose
-// window (plus grace) stream time has passed.
+// window (plus grace) stream time has passed; pending is ordered by time.
 func (j *joinNode) emitClosed(q *query, after int64) {
 	if len(j.pending) == 0 {
 		return
 	}
 	saved := j.curKey
 	defer func() { j.curKey = saved }()
-	sort.SliceStable(j.pending, func(a, b int) bool { return j.pending[a].row.Timestamp < j.pending[b].row.Timestamp })
 	n := 0
 	for _, p := range j.pending {
 		if p.row.Timestamp+after+j.within.Grace >= j.streamTime {
