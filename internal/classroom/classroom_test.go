@@ -84,6 +84,11 @@ func TestClassroomWorkflow(t *testing.T) {
 	if !strings.Contains(strings.Join(runs, "\n"), "mlops-lab grade --all --format json") {
 		t.Errorf("no step runs `mlops-lab grade --all --format json`: %q", runs)
 	}
+	// A report committed to the repository must be gone before grading,
+	// or grading that cannot run would leave it to be read as the results.
+	if !strings.Contains(strings.Join(runs, "\n"), "rm -f "+ReportFile+" && mlops-lab grade") {
+		t.Errorf("no step removes %s before grading: %q", ReportFile, runs)
+	}
 	if reporter < 0 {
 		t.Fatal("no reporter step")
 	}

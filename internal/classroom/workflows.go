@@ -38,8 +38,10 @@ const (
 const InstallCommand = "go install github.com/mlops-lab/mlops-lab/cmd/mlops-lab"
 
 // GradeCommand grades every lab into ReportFile. It fails when an exercise
-// fails; the workflows go on to report the points.
-const GradeCommand = "mlops-lab grade --all --format json --output " + ReportFile
+// fails; the workflows go on to report the points. It removes ReportFile
+// first: grading that cannot run writes no report, and a ReportFile
+// committed to the repository must not then be read as the results.
+const GradeCommand = "rm -f " + ReportFile + " && mlops-lab grade --all --format json --output " + ReportFile
 
 // File is one file Init writes.
 type File struct {
