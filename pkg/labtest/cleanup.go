@@ -4,7 +4,7 @@ package labtest
 // grader's or `mlops-lab start`'s broker (MLOPS_LAB_BOOTSTRAP is set) shares
 // it with the learner, who lists and consumes its topics: whatever the test
 // creates there must go when the test ends, passed or failed. Every name
-// Topic, Group and CreateTopic hand out is written down for the test, and
+// Topic and Group hand out is written down for the test, and
 // a cleanup deletes, once the test's own cleanups have stopped what used
 // them, every topic named so (or starting with such a name and a
 // separator, as a topic derived from it would) and every consumer group.

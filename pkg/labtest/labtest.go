@@ -92,13 +92,11 @@ func uniqueName(t testing.TB, base string) string {
 }
 
 // CreateTopic creates a topic with the given partition count, failing the
-// test when the cluster refuses. On a shared broker the topic is deleted
-// when the test ends.
+// test when the cluster refuses. A name from Topic is deleted when the test
+// ends; any other name is left alone, as it may be the learner's own topic
+// (and the prefix of theirs) on a shared broker.
 func CreateTopic(t testing.TB, bootstrap, name string, partitions int32) {
 	t.Helper()
-	if bootstrap == sharedBroker() {
-		track(t).addTopic(name)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), Budget(t, 30*time.Second))
 	defer cancel()
 	if err := kafkautil.EnsureTopics(ctx, bootstrap, []kafkautil.TopicSpec{{Name: name, Partitions: partitions}}); err != nil {
