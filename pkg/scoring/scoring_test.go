@@ -549,6 +549,14 @@ func TestScoreJSON(t *testing.T) {
 			t.Errorf("AppendJSON %s, encoding/json %s", s.AppendJSON(nil), std)
 		}
 	}
+	// Numbers are written as encoding/json writes them, byte for byte.
+	for _, f := range []float64{0, 1, -0.5, 250000, 123456789.125, 1.5e-7, -2.5e-12, 1e20, 1e21, 3.25e300} {
+		s := scoring.Score{Key: "k", Prediction: f, Probability: &f, Model: "m", ModelVersion: 1, ScoredAt: "2026-12-06T08:00:00Z"}
+		std, _ := json.Marshal(s)
+		if got := s.AppendJSON(nil); string(got) != string(std) {
+			t.Errorf("AppendJSON %s, encoding/json %s", got, std)
+		}
+	}
 }
 
 // TestScoreRecordRefusesOverflow checks that finite features whose score

@@ -66,9 +66,20 @@ func appendJSONString(b []byte, s string) []byte {
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
-// appendJSONFloat writes a finite float the shortest way that reads back.
+// appendJSONFloat writes a finite float as encoding/json does: the shortest
+// digits that read back, with an exponent only below 1e-6 or from 1e21 on
+// (123456789.125, not 1.23456789125e+08), written e-7 rather than e-07.
 func appendJSONFloat(b []byte, f float64) []byte {
-	return strconv.AppendFloat(b, f, 'g', -1, 64)
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if n := len(b); format == 'e' && n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+		b[n-2] = b[n-1]
+		b = b[:n-1]
+	}
+	return b
 }
 
 // ScoreRecord scores one JSON feature record with a deployed model: it
