@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/mlops-lab/mlops-lab/internal/env"
+	"github.com/mlops-lab/mlops-lab/internal/grader"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/progress"
 )
@@ -112,7 +113,7 @@ func Locate(cat *labs.Catalogue, prog *progress.File, running *env.Record) Posit
 	for i := range pos.Lab.Exercises {
 		e := &pos.Lab.Exercises[i]
 		if pos.Progress != nil {
-			if r := pos.Progress.Exercises[e.ID]; r != nil && r.Status == "pass" {
+			if r := pos.Progress.Exercises[e.ID]; r != nil && r.Status == grader.StatusPass {
 				continue
 			}
 		}
@@ -131,7 +132,7 @@ func Render(w io.Writer, pos Position, cat *labs.Catalogue) {
 	l := pos.Lab
 	score := "not graded yet"
 	if pos.Progress != nil {
-		score = fmt.Sprintf("%s/%d points", Points(pos.Progress.Score), l.MaxScore())
+		score = fmt.Sprintf("%s/%d points", grader.FormatPoints(pos.Progress.Score), l.MaxScore())
 	}
 	fmt.Fprintf(w, "you are on %s, %s: %s\n", l.ID, l.Title, score)
 	if pos.Running != nil {
@@ -164,13 +165,4 @@ func Render(w io.Writer, pos Position, cat *labs.Catalogue) {
 	for _, c := range cmds {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, c[0], c[1])
 	}
-}
-
-// Points formats a score as grade does: whole points without decimals (12),
-// shares of an exercise with two (12.25).
-func Points(v float64) string {
-	if v == float64(int64(v)) {
-		return fmt.Sprintf("%d", int64(v))
-	}
-	return fmt.Sprintf("%.2f", v)
 }

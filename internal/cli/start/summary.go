@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/mlops-lab/mlops-lab/internal/coursestatus"
+	"github.com/mlops-lab/mlops-lab/internal/grader"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/progress"
 )
@@ -21,7 +22,7 @@ func printSummary(w io.Writer, lab *labs.Lab, prog *progress.File) {
 	}
 	score := ""
 	if lp != nil {
-		score = fmt.Sprintf(", %s/%d points", coursestatus.Points(lp.Score), lab.MaxScore())
+		score = fmt.Sprintf(", %s/%d points", grader.FormatPoints(lp.Score), lab.MaxScore())
 	}
 	fmt.Fprintf(w, "\n%s: %s (%s%s)\n", lab.ID, lab.Title, coursestatus.LabStatus(lab, lp), score)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -72,7 +73,7 @@ func exerciseStatus(e *labs.Exercise, lp *progress.Lab) string {
 	case r.Status == "pass":
 		return coursestatus.Done
 	case r.Score > 0:
-		return fmt.Sprintf("%s (%s/%d)", coursestatus.InProgress, coursestatus.Points(r.Score), e.Points)
+		return fmt.Sprintf("%s (%s/%d)", coursestatus.InProgress, grader.FormatPoints(r.Score), e.Points)
 	default:
 		return coursestatus.NotStarted
 	}
