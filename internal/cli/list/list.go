@@ -3,7 +3,6 @@
 package list
 
 import (
-	"errors"
 	"fmt"
 	"text/tabwriter"
 
@@ -53,14 +52,7 @@ func listRun(opts *ListOptions) error {
 	if wsErr != nil {
 		fmt.Fprintln(opts.IO.ErrOut, "note: not in a course workspace, so no progress is shown; `mlops-lab init DIR` makes one")
 	} else {
-		if prog, err = progress.Load(ws); err != nil {
-			fmt.Fprintf(opts.IO.ErrOut, "warning: %v\n", err)
-		}
-		if rec, err := env.LiveRecord(ws); err == nil {
-			running = &rec
-		} else if !errors.Is(err, env.ErrNoRecord) {
-			fmt.Fprintf(opts.IO.ErrOut, "warning: %v\n", err)
-		}
+		prog, running = cmdutil.CourseState(ws, opts.IO.ErrOut)
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "LAB\tTITLE\tEXERCISES\tSCORE\tSTATUS")

@@ -1,16 +1,13 @@
 package root
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/coursestatus"
-	"github.com/mlops-lab/mlops-lab/internal/env"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
-	"github.com/mlops-lab/mlops-lab/internal/progress"
 )
 
 // statusRun is `mlops-lab` with no arguments: inside a workspace, where the
@@ -24,17 +21,7 @@ func statusRun(f *cmdutil.Factory, cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	errOut := f.IOStreams.ErrOut
-	prog, err := progress.Load(ws)
-	if err != nil {
-		fmt.Fprintf(errOut, "warning: %v\n", err)
-	}
-	var running *env.Record
-	if rec, err := env.LiveRecord(ws); err == nil {
-		running = &rec
-	} else if !errors.Is(err, env.ErrNoRecord) {
-		fmt.Fprintf(errOut, "warning: %v\n", err)
-	}
+	prog, running := cmdutil.CourseState(ws, f.IOStreams.ErrOut)
 	out := f.IOStreams.Out
 	coursestatus.Render(out, coursestatus.Locate(cat, prog, running), cat)
 	fmt.Fprintln(out, "\nevery command: `mlops-lab --help`")
