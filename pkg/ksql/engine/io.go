@@ -148,9 +148,15 @@ func (m *MemoryTopics) Produce(_ context.Context, rec Record) error {
 	return nil
 }
 
-// ReadTopic implements TopicReader: the topic's records so far.
-func (m *MemoryTopics) ReadTopic(_ context.Context, topic string) ([]Record, error) {
-	return m.Records(topic), nil
+// ReadTopic implements TopicReader: the topic's records so far (fn runs
+// outside the lock, so it may produce).
+func (m *MemoryTopics) ReadTopic(_ context.Context, topic string, fn func(Record) bool) error {
+	for _, r := range m.Records(topic) {
+		if !fn(r) {
+			break
+		}
+	}
+	return nil
 }
 
 // Records returns a copy of a topic's log.

@@ -322,11 +322,14 @@ func isKeyRef(x parser.Expr, src *Source) bool {
 // ksqlDB's do.
 const pullHint = " See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query."
 
-// TopicReader reads a topic from its start to its current end. A pull
-// query on a stream needs it: the engine's TopicAdmin or Producer
-// implements it where the records can be read (MemoryTopics does).
+// TopicReader reads a topic from its start to its current end, handing
+// each record to fn until fn returns false (a pull query's LIMIT is
+// reached), so that a scan holds its result rows rather than the whole
+// topic. A pull query on a stream needs it: the engine's TopicAdmin or
+// Producer implements it where the records can be read (MemoryTopics
+// does).
 type TopicReader interface {
-	ReadTopic(ctx context.Context, topic string) ([]Record, error)
+	ReadTopic(ctx context.Context, topic string, fn func(Record) bool) error
 }
 
 func (e *Engine) topicReader() TopicReader {
@@ -363,18 +366,17 @@ func (e *Engine) pullStream(ctx context.Context, qs *parser.QueryStatement, src 
 		q.ColumnNames = append(q.ColumnNames, c.Name)
 		q.ColumnTypes = append(q.ColumnTypes, c.Type.String())
 	}
-	recs, err := reader.ReadTopic(ctx, src.Topic)
-	if err != nil {
-		return nil, stmtErr(ErrServer, text, "Reading the stream's topic %s: %v", src.Topic, err)
-	}
 	cs := &collectSink{limit: qs.Query.Limit, width: len(q.ColumnNames)}
 	q.sink = cs
 	pl.final.sink = cs
-	for _, rec := range recs {
-		if cs.full() {
-			break
+	if !cs.full() {
+		err = reader.ReadTopic(ctx, src.Topic, func(rec Record) bool {
+			q.Process(rec)
+			return !cs.full()
+		})
+		if err != nil {
+			return nil, stmtErr(ErrServer, text, "Reading the stream's topic %s: %v", src.Topic, err)
 		}
-		q.Process(rec)
 	}
 	res := &PushQuery{Query: q, IsPull: true, done: make(chan struct{}), abandon: make(chan struct{}), limit: qs.Query.Limit}
 	res.rows = make(chan ResultRow, len(cs.rows))

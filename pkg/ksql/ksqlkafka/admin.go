@@ -69,7 +69,7 @@ func (a *topicAdmin) DescribeTopic(ctx context.Context, name string) (engine.Top
 var _ engine.TopicReader = (*topicAdmin)(nil)
 
 // errReadToEnd stops ReadTopic's consumer once every partition is read up
-// to the end it had when the read began.
+// to the end it had when the read began, or the reader wants no more.
 var errReadToEnd = errors.New("read to the end")
 
 // readIdle bounds ReadTopic's wait for a record that does not come (an
@@ -78,15 +78,15 @@ const readIdle = 5 * time.Second
 
 // ReadTopic implements engine.TopicReader, for pull queries on streams: the
 // records the topic holds when it is called, each partition in offset
-// order (partitions interleaved as they arrive).
-func (a *topicAdmin) ReadTopic(ctx context.Context, topic string) ([]engine.Record, error) {
+// order (partitions interleaved as they arrive), until fn returns false.
+func (a *topicAdmin) ReadTopic(ctx context.Context, topic string, fn func(engine.Record) bool) error {
 	ends, err := a.kc.EndOffsets(ctx, topic)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	starts, err := a.kc.StartOffsets(ctx, topic)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	left := map[int32]int64{}
 	var parts []int32
@@ -97,9 +97,8 @@ func (a *topicAdmin) ReadTopic(ctx context.Context, topic string) ([]engine.Reco
 		}
 	}
 	if len(parts) == 0 {
-		return nil, nil
+		return nil
 	}
-	var out []engine.Record
 	_, err = a.kc.Consume(ctx, topic, kafkautil.ConsumeOptions{From: kafkautil.FromBeginning, Partitions: parts, Timeout: readIdle},
 		func(m kafkautil.ConsumerRecord) error {
 			end, ok := left[m.Partition]
@@ -110,7 +109,9 @@ func (a *topicAdmin) ReadTopic(ctx context.Context, topic string) ([]engine.Reco
 			for _, h := range m.Headers {
 				rec.Headers = append(rec.Headers, engine.Header{Key: string(h.Key), Value: h.Value})
 			}
-			out = append(out, rec)
+			if !fn(rec) {
+				return errReadToEnd
+			}
 			if m.Offset+1 >= end {
 				delete(left, m.Partition)
 				if len(left) == 0 {
@@ -120,7 +121,7 @@ func (a *topicAdmin) ReadTopic(ctx context.Context, topic string) ([]engine.Reco
 			return nil
 		})
 	if err != nil && !errors.Is(err, errReadToEnd) {
-		return nil, fmt.Errorf("reading topic %s: %w", topic, err)
+		return fmt.Errorf("reading topic %s: %w", topic, err)
 	}
-	return out, nil
+	return nil
 }

@@ -197,4 +197,10 @@ func TestStreamPullOverKafka(t *testing.T) {
 	if len(got) != 4 || strings.Join(got[1:], "\n") != strings.Join(want, "\n") {
 		t.Errorf("stream pull over Kafka:\n got %s\nwant header and %s", got, want)
 	}
+	// A LIMIT stops the read of the topic at its last row.
+	got = all(oldQuery(t, s.srv, "SELECT user, page FROM clicks LIMIT 2;"))
+	want = []string{`{"row":{"columns":["ann","a"]}}`, `{"row":{"columns":["bob","b"]}}`, `{"finalMessage":"Query Completed"}`}
+	if len(got) != 4 || strings.Join(got[1:], "\n") != strings.Join(want, "\n") {
+		t.Errorf("stream pull over Kafka with LIMIT:\n got %s\nwant header and %s", got, want)
+	}
 }

@@ -708,8 +708,13 @@ func (t *restTopics) Records(topic string) []engine.Record {
 }
 
 // ReadTopic implements engine.TopicReader (pull queries on streams).
-func (t *restTopics) ReadTopic(_ context.Context, topic string) ([]engine.Record, error) {
-	return t.Records(topic), nil
+func (t *restTopics) ReadTopic(_ context.Context, topic string, fn func(engine.Record) bool) error {
+	for _, r := range t.Records(topic) {
+		if !fn(r) {
+			break
+		}
+	}
+	return nil
 }
 
 // started feeds a transient query that reads from earliest the records
