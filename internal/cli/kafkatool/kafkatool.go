@@ -25,12 +25,11 @@ func New(f *cmdutil.Factory) *Tool { return &Tool{f: f} }
 // --bootstrap that does not answer fails within env.ConnectTimeout. The
 // caller closes the environment (a no-op for one it attached to).
 func (t *Tool) Connect(ctx context.Context, flags *cmdutil.EnvFlags) (env.Environment, error) {
-	external := flags.Bootstrap != "" || flags.Runtime == env.External
 	e, err := t.f.Connect(ctx, flags, env.Needs{Kafka: true})
 	if err != nil {
 		return nil, err
 	}
-	if !external && !cmdutil.Attached(e) {
+	if e.Runtime() != env.External && !cmdutil.Attached(e) {
 		fmt.Fprintf(t.f.IOStreams.ErrOut, "note: no `mlops-lab start` runs in this workspace, so this command started its own empty Kafka at %s, which stops when it ends; run `mlops-lab start LAB` in another terminal first, or pass --bootstrap HOST:PORT\n", e.Bootstrap())
 	}
 	return e, nil
