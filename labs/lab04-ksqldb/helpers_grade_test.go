@@ -437,11 +437,11 @@ const grEnvSolutionDir = "MLOPS_LAB_SOLUTION_DIR"
 // topics: orders and pageviews with the columns exercises 1 and 7 give them.
 // Each test record's timestamp is its event time (ordertime, viewtime).
 const grGraderStreams = `
-CREATE STREAM orders (orderid INT KEY, ordertime BIGINT, itemid STRING, orderunits DOUBLE,
+CREATE STREAM orders (orderkey VARCHAR KEY, ordertime BIGINT, orderid INT, itemid STRING, orderunits DOUBLE,
     address STRUCT<city STRING, state STRING, zipcode BIGINT>)
-  WITH (kafka_topic='orders', value_format='JSON', partitions=1);
+  WITH (kafka_topic='orders', value_format='JSON', partitions=1, timestamp='ordertime');
 CREATE STREAM pageviews (viewtime BIGINT, userid STRING, pageid STRING)
-  WITH (kafka_topic='pageviews', value_format='JSON', partitions=1);
+  WITH (kafka_topic='pageviews', value_format='JSON', partitions=1, timestamp='viewtime');
 `
 
 // ksqlRun is what a learner's .sql file did on the test's inputs.
@@ -762,7 +762,7 @@ func grOrder(id int, state, ts string, units float64) testrunner.Record {
 
 func grOrderAt(id int, state string, ts time.Time, units float64) testrunner.Record {
 	ms := ts.UnixMilli()
-	return testrunner.R("orders", id, map[string]any{
+	return testrunner.R("orders", fmt.Sprint(id), map[string]any{
 		"ordertime": ms, "orderid": id, "itemid": fmt.Sprintf("Item_%d", id), "orderunits": units,
 		"address": map[string]any{"city": "City_1", "state": state, "zipcode": 10000 + id},
 	}).At(ms)
