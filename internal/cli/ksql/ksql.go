@@ -99,18 +99,8 @@ func ksqlRun(opts *KsqlOptions) error {
 	var script, scriptName string
 	switch {
 	case opts.File != "":
-		path := opts.ResolvePath(opts.File)
-		if opts.LabFile != nil {
-			var err error
-			if path, err = opts.LabFile(opts.File); err != nil {
-				return err
-			}
-		}
-		b, err := os.ReadFile(path)
+		b, err := readFile(opts.ResolvePath, opts.LabFile, opts.File)
 		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("%s: no such file", opts.File)
-			}
 			return err
 		}
 		script, scriptName = string(b), opts.File
@@ -190,6 +180,24 @@ func connect(opts *KsqlOptions, untilExit bool) (url string, closeEnv func(), er
 		fmt.Fprintf(opts.IO.ErrOut, "no `mlops-lab start` with ksqlDB runs here; started an %s ksqlDB at %s, which stops %s\n", e.Runtime(), e.KsqlURL(), ends)
 	}
 	return e.KsqlURL(), closeEnv, nil
+}
+
+// readFile reads a file the learner named (ksql -f, ksql test's files):
+// the one labFile (Factory.LabFile) finds when it is set, else the one in
+// the working folder. A missing file is reported by the name typed.
+func readFile(resolvePath func(string) string, labFile func(string) (string, error), name string) ([]byte, error) {
+	path := resolvePath(name)
+	if labFile != nil {
+		var err error
+		if path, err = labFile(name); err != nil {
+			return nil, err
+		}
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no such file", name)
+	}
+	return data, err
 }
 
 // historyPath is where the shell keeps its history: in the workspace's

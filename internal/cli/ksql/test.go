@@ -77,23 +77,7 @@ Exit status: 0 when the outputs match, 1 when they do not (with a diff),
 
 func testRun(opts *TestOptions) error {
 	cannot := cmdutil.CannotRun
-	read := func(name string) ([]byte, error) {
-		path := opts.ResolvePath(name)
-		if opts.LabFile != nil {
-			var err error
-			if path, err = opts.LabFile(name); err != nil {
-				return nil, err
-			}
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return nil, fmt.Errorf("%s: no such file", name)
-			}
-			return nil, err
-		}
-		return data, nil
-	}
+	read := func(name string) ([]byte, error) { return readFile(opts.ResolvePath, opts.LabFile, name) }
 	sql, err := read(opts.Statements)
 	if err != nil {
 		return cannot(err)
