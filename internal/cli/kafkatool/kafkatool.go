@@ -11,7 +11,25 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/env"
+	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 )
+
+// Options is what a command on Kafka needs (the topic subcommands, ml
+// publish, serve and online embed it): the streams, the context Ctrl+C
+// ends, the connection and its flags.
+type Options struct {
+	IO    *iostreams.IOStreams
+	Ctx   context.Context
+	Kafka *Tool
+
+	Env cmdutil.EnvFlags
+}
+
+// NewOptions returns the Options of f; the command sets Ctx when it runs
+// and registers Env's flags.
+func NewOptions(f *cmdutil.Factory) Options {
+	return Options{IO: f.IOStreams, Kafka: New(f)}
+}
 
 // Tool connects a command to Kafka through its Factory.
 type Tool struct {

@@ -5,7 +5,6 @@
 package ml
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -17,7 +16,6 @@ import (
 	"github.com/mlops-lab/mlops-lab/datasets"
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/cli/kafkatool"
-	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/mlrun"
 	"github.com/mlops-lab/mlops-lab/pkg/mlkit"
 )
@@ -66,19 +64,14 @@ func checkOnly(check func() error) func(*cobra.Command, []string) error {
 }
 
 // KafkaOptions is what the ml commands on Kafka (publish, serve, online)
-// need: the streams, the context Ctrl+C ends, the connection and its flags,
-// and the job environment.
+// need: what every command on Kafka needs, and the job environment.
 type KafkaOptions struct {
-	IO    *iostreams.IOStreams
-	Ctx   context.Context
-	Kafka *kafkatool.Tool
-	Job   mlrun.Env
-
-	Env cmdutil.EnvFlags
+	kafkatool.Options
+	Job mlrun.Env
 }
 
 func newKafkaOptions(f *cmdutil.Factory) KafkaOptions {
-	return KafkaOptions{IO: f.IOStreams, Kafka: kafkatool.New(f), Job: jobEnv(f)}
+	return KafkaOptions{Options: kafkatool.NewOptions(f), Job: jobEnv(f)}
 }
 
 // withContext is the prepare step (see cmdutil.RunE) of a command on Kafka:

@@ -5,7 +5,6 @@
 package topic
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
 	"github.com/mlops-lab/mlops-lab/internal/cli/kafkatool"
-	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/pkg/kafkautil"
 )
 
@@ -80,19 +78,10 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// KafkaOptions is what every topic subcommand needs to reach Kafka: the
-// streams, the context Ctrl+C ends, the connection and its flags.
-type KafkaOptions struct {
-	IO    *iostreams.IOStreams
-	Ctx   context.Context
-	Kafka *kafkatool.Tool
+// KafkaOptions is what every topic subcommand needs to reach Kafka.
+type KafkaOptions = kafkatool.Options
 
-	Env cmdutil.EnvFlags
-}
-
-func newKafkaOptions(f *cmdutil.Factory) KafkaOptions {
-	return KafkaOptions{IO: f.IOStreams, Kafka: kafkatool.New(f)}
-}
+func newKafkaOptions(f *cmdutil.Factory) KafkaOptions { return kafkatool.NewOptions(f) }
 
 // runE is the RunE of a topic subcommand: it takes the command's context
 // into base and the first argument into topic (when not nil), checks the
