@@ -31,12 +31,7 @@
 //		cmd := &cobra.Command{
 //			Use:  "list",
 //			Args: cobra.NoArgs,
-//			RunE: func(cmd *cobra.Command, args []string) error {
-//				if runF != nil {
-//					return runF(opts)
-//				}
-//				return listRun(opts)
-//			},
+//			RunE: cmdutil.RunE(opts, nil, runF, listRun),
 //		}
 //		return cmd
 //	}

@@ -25,12 +25,7 @@ func NewCmdVersion(f *cmdutil.Factory, runF func(*VersionOptions) error) *cobra.
 		Use:   "version",
 		Short: "Print the version of mlops-lab",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
-			return versionRun(opts)
-		},
+		RunE:  cmdutil.RunE(opts, nil, runF, versionRun),
 	}
 }
 
