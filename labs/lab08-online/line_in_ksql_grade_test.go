@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mlops-lab/mlops-lab/pkg/ksql/parser"
 	"github.com/mlops-lab/mlops-lab/pkg/ksql/testrunner"
 	"github.com/mlops-lab/mlops-lab/pkg/labtest"
 )
@@ -44,6 +45,9 @@ func TestLineSQL(t *testing.T) {
 		recs = append(recs, testrunner.R("points", in.key, v).At(int64(1000*(i+1))))
 	}
 	sql := string(labtest.LabFile(t, "line.sql"))
+	if parser.IsBlank(sql) {
+		t.Fatal("line.sql has no statements yet (only comments): write the statements the exercise asks for")
+	}
 	backend := &testrunner.InProcess{}
 	ctx, cancel := context.WithTimeout(context.Background(), labtest.Budget(t, 60*time.Second))
 	defer cancel()
@@ -76,7 +80,7 @@ func TestLineSQL(t *testing.T) {
 			}
 			slices.Sort(names)
 			if len(names) == 0 {
-				t.Fatalf("line.sql created no table: write CREATE TABLE %s AS SELECT ... (a file of comments only creates nothing)", strings.ToLower(table))
+				t.Fatalf("line.sql created no table: write CREATE TABLE %s AS SELECT ...", strings.ToLower(table))
 			}
 			t.Fatalf("line.sql wrote nothing to a table %s (the tables written: %v): create it with CREATE TABLE %s AS SELECT ..., and leave KAFKA_TOPIC out of its WITH clause so its topic is named after it", table, names, strings.ToLower(table))
 		}
