@@ -110,17 +110,24 @@ func Locate(cat *labs.Catalogue, prog *progress.File, running *env.Record) Posit
 		return pos
 	}
 	pos.Progress = labProgress(pos.Lab)
-	for i := range pos.Lab.Exercises {
-		e := &pos.Lab.Exercises[i]
-		if pos.Progress != nil {
-			if r := pos.Progress.Exercises[e.ID]; r != nil && r.Status == grader.StatusPass {
+	pos.Next, pos.NextNumber = NextExercise(pos.Lab, pos.Progress)
+	return pos
+}
+
+// NextExercise is the first exercise of l whose latest grade is not a pass,
+// and its number from 1; nil and 0 when every exercise passes. p is the
+// lab's progress (nil when never graded).
+func NextExercise(l *labs.Lab, p *progress.Lab) (*labs.Exercise, int) {
+	for i := range l.Exercises {
+		e := &l.Exercises[i]
+		if p != nil {
+			if r := p.Exercises[e.ID]; r != nil && r.Status == grader.StatusPass {
 				continue
 			}
 		}
-		pos.Next, pos.NextNumber = e, i+1
-		break
+		return e, i + 1
 	}
-	return pos
+	return nil, 0
 }
 
 // Render writes the position as a few lines ending with the commands to run.

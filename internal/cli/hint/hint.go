@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlops-lab/mlops-lab/internal/cli/cmdutil"
+	"github.com/mlops-lab/mlops-lab/internal/coursestatus"
 	"github.com/mlops-lab/mlops-lab/internal/iostreams"
 	"github.com/mlops-lab/mlops-lab/internal/labs"
 	"github.com/mlops-lab/mlops-lab/internal/progress"
@@ -61,7 +62,7 @@ func hintRun(opts *HintOptions) error {
 			return err
 		}
 	} else {
-		ex = firstUnpassed(lab, prog)
+		ex = nextExercise(lab, prog)
 		if ex == nil {
 			fmt.Fprintf(out, "Every exercise of %s passes. Name one to see its hints: mlops-lab hint %s EXERCISE\n", lab.ID, lab.ID)
 			return nil
@@ -92,16 +93,12 @@ func hintRun(opts *HintOptions) error {
 	return nil
 }
 
-// firstUnpassed is the first exercise whose latest grade is not a pass.
-func firstUnpassed(lab *labs.Lab, prog *progress.File) *labs.Exercise {
-	for i := range lab.Exercises {
-		ex := &lab.Exercises[i]
-		if prog == nil || prog.Labs[lab.ID] == nil {
-			return ex
-		}
-		if r := prog.Labs[lab.ID].Exercises[ex.ID]; r == nil || r.Status != "pass" {
-			return ex
-		}
+// nextExercise is the first exercise whose latest grade is not a pass.
+func nextExercise(lab *labs.Lab, prog *progress.File) *labs.Exercise {
+	var lp *progress.Lab
+	if prog != nil {
+		lp = prog.Labs[lab.ID]
 	}
-	return nil
+	ex, _ := coursestatus.NextExercise(lab, lp)
+	return ex
 }

@@ -32,12 +32,7 @@ func printSummary(w io.Writer, lab *labs.Lab, prog *progress.File) {
 	tw.Flush()
 
 	var pos coursestatus.Position
-	for i := range lab.Exercises {
-		if exerciseStatus(&lab.Exercises[i], lp) != "done" {
-			pos.Next, pos.NextNumber = &lab.Exercises[i], i+1
-			break
-		}
-	}
+	pos.Next, pos.NextNumber = coursestatus.NextExercise(lab, lp)
 	fmt.Fprintln(w)
 	var cmds [][2]string
 	if pos.Next != nil {
@@ -70,7 +65,7 @@ func exerciseStatus(e *labs.Exercise, lp *progress.Lab) string {
 	switch {
 	case r == nil:
 		return coursestatus.NotGraded
-	case r.Status == "pass":
+	case r.Status == grader.StatusPass:
 		return coursestatus.Done
 	case r.Score > 0:
 		return fmt.Sprintf("%s (%s/%d)", coursestatus.InProgress, grader.FormatPoints(r.Score), e.Points)
